@@ -1,0 +1,148 @@
+"""The FastAPI application factory: wires settings, database, bus, realtime hub and worker."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+from typing import Any
+
+from fastapi import APIRouter, FastAPI
+from fastapi.responses import JSONResponse, Response
+from starlette.requests import Request
+
+from frontdesk import jobs
+from frontdesk.auth.api import router as auth_router
+from frontdesk.contacts.api import router as contacts_router
+from frontdesk.conversations.api import router as conversations_router
+from frontdesk.core import errors
+from frontdesk.core.bus import Bus, make_bus
+from frontdesk.core.clock import Clock, utcnow
+from frontdesk.core.context import AppContext
+from frontdesk.core.db import Database
+from frontdesk.core.events import DomainEvent
+from frontdesk.core.metrics import Metrics, MetricsMiddleware
+from frontdesk.core.principal import Principal
+from frontdesk.core.storage import LocalStorage
+from frontdesk.inboxes.api import router as inboxes_router
+from frontdesk.outbox import service as outbox_service
+from frontdesk.outbox.rules import RetryPolicy
+from frontdesk.outbox.worker import Worker
+from frontdesk.realtime.api import router as realtime_router
+from frontdesk.realtime.hub import Hub
+from frontdesk.settings import Settings
+from frontdesk.team import service as team_service
+from frontdesk.team.api import router as team_router
+
+
+def make_worker(settings: Settings, db: Database) -> Worker:
+    return Worker(
+        db,
+        handlers=jobs.handlers(settings, db),
+        policy=RetryPolicy(
+            max_attempts=settings.outbox_max_attempts,
+            base_seconds=settings.outbox_backoff_base_seconds,
+            max_seconds=settings.outbox_backoff_max_seconds,
+        ),
+        poll_seconds=settings.outbox_poll_seconds,
+    )
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    clock: Clock = utcnow,
+    run_worker: bool = False,
+    bus: Bus | None = None,
+) -> FastAPI:
+    settings = settings or Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(
+        settings.resolved_database_url,
+        clock=clock,
+        batch_size=settings.writer_batch_size,
+        pool_size=settings.db_pool_size,
+    )
+    bus = bus or make_bus(settings.redis_url)
+    storage = LocalStorage(settings.attachments_dir)
+    ctx = AppContext(settings=settings, db=db, bus=bus, storage=storage)
+    metrics = Metrics()
+
+    async def visible_inboxes(principal: Principal) -> set[int]:
+        return await db.read(lambda s: team_service.visible_inbox_ids(s, principal=principal))
+
+    hub = Hub(visible_inboxes)
+    worker = make_worker(settings, db) if run_worker else None
+
+    async def after_commit(events: list[DomainEvent], jobs_enqueued: int) -> None:
+        if events:
+            await bus.publish(events)
+        if jobs_enqueued and worker is not None:
+            worker.wake()
+
+    db.add_after_commit(after_commit)
+    bus.subscribe(hub.on_event)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        await bus.start()
+        stop = asyncio.Event()
+        worker_task = asyncio.create_task(worker.run(stop)) if worker else None
+        try:
+            yield
+        finally:
+            stop.set()
+            if worker_task is not None:
+                await worker_task
+            await bus.stop()
+            db.close()
+
+    app = FastAPI(
+        title="Frontdesk",
+        version="0.1.0",
+        lifespan=lifespan,
+        openapi_url="/api/v1/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        description="Omnichannel customer-service desk. Errors are RFC 9457 problem+json.",
+    )
+    app.state.ctx = ctx
+    app.state.hub = hub
+    app.state.metrics = metrics
+    app.state.worker = worker
+    errors.install(app)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+
+    api = APIRouter(prefix="/api/v1")
+    for router in (
+        auth_router,
+        team_router,
+        inboxes_router,
+        contacts_router,
+        conversations_router,
+        realtime_router,
+    ):
+        api.include_router(router)
+    app.include_router(api)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def healthz() -> dict[str, Any]:
+        return {"status": "ok"}
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint(_request: Request) -> Response:
+        try:
+            depth = await db.read(outbox_service.depth)
+        except Exception:  # metrics must answer even when the database does not
+            depth = {}
+        for status in ("pending", "running", "dead"):
+            metrics.outbox_depth.labels(status).set(depth.get(status, 0))
+        return Response(metrics.render(), media_type="text/plain; version=0.0.4")
+
+    @app.exception_handler(Exception)
+    async def _unexpected(_request: Request, _exc: Exception) -> JSONResponse:
+        return errors.problem_response(
+            500, "Internal error", "something went wrong on our side; it was logged"
+        )
+
+    return app

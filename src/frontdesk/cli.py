@@ -1,0 +1,216 @@
+"""The `frontdesk` command."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from typing import Annotated, TypeVar
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from frontdesk.core.db import Database, UnitOfWork
+from frontdesk.core.principal import Role
+from frontdesk.settings import Settings
+
+app = typer.Typer(
+    help="Frontdesk: a self-hosted omnichannel customer-service desk.", no_args_is_help=True
+)
+user_app = typer.Typer(help="Manage users.", no_args_is_help=True)
+token_app = typer.Typer(help="Manage API tokens.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+app.add_typer(token_app, name="token")
+console = Console()
+err = Console(stderr=True)
+T = TypeVar("T")
+
+
+def _fail(message: str) -> typer.Exit:
+    err.print(f"[red]error:[/red] {message}")
+    return typer.Exit(code=2)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema."""
+    from frontdesk.core.migrate import upgrade
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    console.print("database is up to date")
+
+
+def _serve(host: str, port: int, *, run_worker: bool, workers: int = 1) -> None:
+    from frontdesk.app import create_app
+
+    settings = Settings()
+    if workers > 1:
+        if settings.is_sqlite or not settings.redis_url:
+            raise _fail(
+                "several processes need PostgreSQL (FRONTDESK_DATABASE_URL) and Redis "
+                "(FRONTDESK_REDIS_URL); run more `frontdesk serve` behind a balancer"
+            )
+        os.environ["FRONTDESK_RUN_WORKER"] = "1" if run_worker else "0"
+        uvicorn.run(
+            "frontdesk.cli:_factory",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            proxy_headers=True,
+        )
+        return
+    uvicorn.run(
+        create_app(settings, run_worker=run_worker),
+        host=host,
+        port=port,
+        log_level="info",
+        proxy_headers=True,
+    )
+
+
+def _factory():  # type: ignore[no-untyped-def]  # uvicorn's multi-process entry point
+    from frontdesk.app import create_app
+
+    return create_app(Settings(), run_worker=os.environ.get("FRONTDESK_RUN_WORKER") == "1")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    workers: Annotated[int, typer.Option(help="processes (PostgreSQL + Redis only)")] = 1,
+    with_worker: Annotated[bool, typer.Option(help="also run the outbox worker")] = False,
+) -> None:
+    """Serve the web app and API (run `frontdesk worker` beside it, or --with-worker)."""
+    _serve(host, port, run_worker=with_worker, workers=workers)
+
+
+@app.command()
+def worker() -> None:
+    """Run the outbox worker: deliveries, notifications, timers."""
+    from frontdesk.app import make_worker
+
+    settings = Settings()
+    logging.basicConfig(level=logging.INFO)
+
+    async def main() -> None:
+        db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        stop = asyncio.Event()
+        console.print("outbox worker running; Ctrl+C to stop")
+        try:
+            await make_worker(settings, db).run(stop)
+        finally:
+            db.close()
+
+    try:
+        asyncio.run(main())
+    except KeyboardInterrupt:
+        console.print("stopped")
+
+
+@app.command()
+def demo(
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
+    seed_only: Annotated[bool, typer.Option(help="seed and exit without serving")] = False,
+) -> None:
+    """Migrate, seed a demo workspace once, and serve web + worker in one process."""
+    from frontdesk.core.migrate import upgrade
+    from frontdesk.demo.seed import DEMO_PASSWORD, seed_demo
+
+    settings = Settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.resolved_database_url)
+    result = seed_demo(settings, console=console)
+    url = f"http://{host}:{port}"
+    console.print(f"\n[bold]Frontdesk demo[/bold] at [link={url}]{url}[/link]")
+    console.print(f"API docs: {url}/api/docs")
+    console.print(f"Logins (password [bold]{DEMO_PASSWORD}[/bold]):")
+    for email, role in result.logins:
+        console.print(f"  {role:<11} {email}")
+    if not seed_only:
+        _serve(host, port, run_worker=True)
+
+
+def _session_write(fn: Callable[[UnitOfWork], T]) -> T:
+    settings = Settings()
+    db = Database(settings.resolved_database_url)
+    try:
+        return db.write_sync(fn)
+    finally:
+        db.close()
+
+
+@user_app.command("create")
+def user_create(
+    email: Annotated[str, typer.Option(help="login e-mail")],
+    name: Annotated[str, typer.Option(help="display name")],
+    role: Annotated[Role, typer.Option(help="agent, supervisor or admin")] = Role.agent,
+    password: Annotated[str | None, typer.Option(help="at least 8 characters")] = None,
+    workspace: Annotated[
+        str | None, typer.Option(help="workspace slug (default: first; created when none exists)")
+    ] = None,
+) -> None:
+    """Create a user (and the first workspace when the database has none)."""
+    from pydantic import ValidationError
+
+    from frontdesk.core.errors import Problem
+    from frontdesk.team import repository as team_repository
+    from frontdesk.team import service as team_service
+    from frontdesk.team.schemas import UserCreate, UserOut
+
+    try:
+        data = UserCreate(email=email, name=name, role=role, password=password)
+    except ValidationError as exc:
+        raise _fail(
+            "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        ) from exc
+
+    def create(uow: UnitOfWork) -> UserOut:
+        ws = (
+            team_repository.get_workspace_by_slug(uow.session, slug=workspace)
+            if workspace
+            else team_repository.first_workspace(uow.session)
+        )
+        if ws is None:
+            if workspace is None:
+                ws = team_service.create_workspace(uow, name="My workspace", slug="default")
+            else:
+                raise Problem(f"no workspace '{workspace}'")
+        return team_service.create_user(uow, workspace_id=ws.id, data=data)
+
+    try:
+        user = _session_write(create)
+    except Problem as exc:
+        raise _fail(exc.detail) from exc
+    console.print(f"created {user.role.value} {user.email} (id {user.id})")
+
+
+@token_app.command("create")
+def token_create(
+    email: Annotated[str, typer.Option(help="the user the token acts as")],
+    name: Annotated[str, typer.Option(help="what the token is for")] = "cli",
+) -> None:
+    """Create an API token and print it (it is shown only once)."""
+    from frontdesk.auth import service as auth_service
+    from frontdesk.auth.service import NewApiToken
+    from frontdesk.core.errors import Problem
+    from frontdesk.team import service as team_service
+
+    def create(uow: UnitOfWork) -> NewApiToken:
+        user = team_service.find_user_by_email(uow.session, email=email)
+        if user is None:
+            raise Problem(f"no user with e-mail {email}")
+        return auth_service.create_token(uow, user_id=user.id, name=name)
+
+    try:
+        token = _session_write(create)
+    except Problem as exc:
+        raise _fail(exc.detail) from exc
+    print(token.token)

@@ -1,0 +1,139 @@
+"""Every query on the outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from frontdesk.core.db import rowcount
+from frontdesk.outbox.models import OutboxJob
+
+
+def add(
+    session: Session,
+    *,
+    workspace_id: int | None,
+    kind: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    run_at: datetime,
+    now: datetime,
+) -> bool:
+    """Insert a job unless one with the same key exists; True when inserted."""
+    values = dict(
+        workspace_id=workspace_id,
+        kind=kind,
+        payload=payload,
+        idempotency_key=idempotency_key,
+        status="pending",
+        attempts=0,
+        run_at=run_at,
+        created_at=now,
+    )
+    dialect = session.get_bind().dialect.name
+    insert_fn = pg_insert if dialect == "postgresql" else sqlite_insert
+    stmt = (
+        insert_fn(OutboxJob)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["idempotency_key"])
+    )
+    return bool(rowcount(session.execute(stmt)))
+
+
+def claim(session: Session, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxJob]:
+    """Take due jobs (and jobs whose worker died) and lease them to the caller."""
+    due = (
+        select(OutboxJob.id)
+        .where(
+            or_(
+                (OutboxJob.status == "pending") & (OutboxJob.run_at <= now),
+                (OutboxJob.status == "running") & (OutboxJob.locked_until <= now),
+            )
+        )
+        .order_by(OutboxJob.run_at, OutboxJob.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        # Several workers claim side by side without waiting on each other's rows.
+        due = due.with_for_update(skip_locked=True)
+    ids = list(session.execute(due).scalars())
+    if not ids:
+        return []
+    session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id.in_(ids))
+        .values(status="running", attempts=OutboxJob.attempts + 1, locked_until=now + lease)
+    )
+    return list(session.execute(select(OutboxJob).where(OutboxJob.id.in_(ids))).scalars())
+
+
+def mark_done(session: Session, *, job_id: int, now: datetime) -> None:
+    session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == job_id)
+        .values(status="done", finished_at=now, locked_until=None, last_error=None)
+    )
+
+
+def mark_retry(session: Session, *, job_id: int, run_at: datetime, error: str) -> None:
+    session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == job_id)
+        .values(status="pending", run_at=run_at, locked_until=None, last_error=error[:4000])
+    )
+
+
+def mark_dead(session: Session, *, job_id: int, now: datetime, error: str) -> None:
+    session.execute(
+        update(OutboxJob)
+        .where(OutboxJob.id == job_id)
+        .values(status="dead", finished_at=now, locked_until=None, last_error=error[:4000])
+    )
+
+
+def requeue(session: Session, *, job_id: int, workspace_id: int, now: datetime) -> bool:
+    result = session.execute(
+        update(OutboxJob)
+        .where(
+            OutboxJob.id == job_id,
+            OutboxJob.workspace_id == workspace_id,
+            OutboxJob.status == "dead",
+        )
+        .values(status="pending", run_at=now, attempts=0, finished_at=None)
+    )
+    return bool(rowcount(result))
+
+
+def depth(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(OutboxJob.status, func.count())
+        .where(OutboxJob.status != "done")
+        .group_by(OutboxJob.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+def list_jobs(
+    session: Session,
+    *,
+    workspace_id: int,
+    statuses: Sequence[str],
+    limit: int,
+    before_id: int | None,
+) -> list[OutboxJob]:
+    stmt = select(OutboxJob).where(
+        OutboxJob.workspace_id == workspace_id, OutboxJob.status.in_(statuses)
+    )
+    if before_id is not None:
+        stmt = stmt.where(OutboxJob.id < before_id)
+    return list(session.execute(stmt.order_by(OutboxJob.id.desc()).limit(limit)).scalars())
+
+
+def get(session: Session, *, job_id: int) -> OutboxJob | None:
+    return session.get(OutboxJob, job_id)

@@ -1,0 +1,76 @@
+"""The agent websocket: `/api/v1/ws`, events as `{"type": ..., "data": ...}` JSON."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from urllib.parse import urlsplit
+
+import orjson
+from fastapi import APIRouter, WebSocket, WebSocketDisconnect
+
+from frontdesk.auth.dependencies import SESSION_COOKIE, authenticate_connection
+from frontdesk.core.context import get_context
+from frontdesk.core.errors import Problem
+from frontdesk.realtime.hub import Hub
+
+router = APIRouter(tags=["realtime"])
+
+
+def _origin_allowed(websocket: WebSocket, base_url: str) -> bool:
+    origin = websocket.headers.get("origin")
+    if origin is None:
+        return True  # not a browser
+    host = urlsplit(origin).netloc
+    return host in (websocket.headers.get("host"), urlsplit(base_url).netloc)
+
+
+@router.websocket("/ws")
+async def agent_socket(websocket: WebSocket) -> None:
+    ctx = get_context(websocket)
+    hub: Hub = websocket.app.state.hub
+    try:
+        principal = await authenticate_connection(websocket, ctx)
+    except Problem as exc:
+        await websocket.close(code=4401, reason=exc.detail[:120])
+        return
+    uses_cookie = "token" not in websocket.query_params and SESSION_COOKIE in websocket.cookies
+    if uses_cookie and not _origin_allowed(websocket, ctx.settings.base_url):
+        # A cookie rides along from any site; only our own pages may open the socket.
+        await websocket.close(code=4403, reason="origin not allowed")
+        return
+    await websocket.accept()
+    connection = await hub.connect(principal)
+    metrics = websocket.app.state.metrics
+    metrics.open_websockets.inc()
+
+    # Everything goes out through the one queue, so frames never interleave and "ready"
+    # is first: events committed after it are guaranteed to follow.
+    connection.queue.put_nowait(
+        orjson.dumps(
+            {"type": "ready", "data": {"user_id": principal.user_id, "role": principal.role.value}}
+        )
+    )
+
+    async def sender() -> None:
+        while True:
+            payload = await connection.queue.get()
+            if payload is None:
+                await websocket.close(code=1013, reason="too slow; reconnect")
+                return
+            await websocket.send_text(payload.decode())
+
+    send_task = asyncio.create_task(sender())
+    try:
+        while True:
+            message = await websocket.receive_json()
+            if isinstance(message, dict) and message.get("type") == "ping":
+                connection.push(b'{"type":"pong","data":{}}')
+    except (WebSocketDisconnect, RuntimeError, ValueError):
+        pass
+    finally:
+        hub.disconnect(connection)
+        metrics.open_websockets.dec()
+        send_task.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await send_task

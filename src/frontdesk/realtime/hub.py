@@ -1,0 +1,124 @@
+"""Fan-out of committed events to the agent websockets of this process.
+
+Each event is serialized once and put on the queue of every connection allowed to see it:
+the inbox's members (as their role allows), the workspace's admins, or the targeted users.
+A connection whose queue overflows is a client that stopped reading: it is dropped and
+reconnects, instead of holding memory or slowing everybody else down.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+import orjson
+
+from frontdesk.core.events import DomainEvent
+from frontdesk.core.principal import Principal
+
+log = logging.getLogger(__name__)
+VisibleInboxes = Callable[[Principal], Awaitable[set[int]]]
+# Events after which who-sees-what may have changed.
+MEMBERSHIP_EVENTS = frozenset(
+    {"inbox.created", "inbox.members_changed", "team.created", "team.updated", "user.updated"}
+)
+QUEUE_LIMIT = 5000
+
+
+@dataclass(eq=False)
+class Connection:
+    principal: Principal
+    inbox_ids: set[int] = field(default_factory=set)
+    queue: asyncio.Queue[bytes | None] = field(
+        default_factory=lambda: asyncio.Queue(maxsize=QUEUE_LIMIT)
+    )
+    dropped: bool = False
+
+    def push(self, payload: bytes) -> None:
+        if self.dropped:
+            return
+        try:
+            self.queue.put_nowait(payload)
+        except asyncio.QueueFull:
+            self.dropped = True
+            self.queue = asyncio.Queue(maxsize=1)
+            self.queue.put_nowait(None)  # tells the sender to close
+
+
+class Hub:
+    def __init__(self, visible_inboxes: VisibleInboxes) -> None:
+        self._visible_inboxes = visible_inboxes
+        self._by_workspace: dict[int, set[Connection]] = defaultdict(set)
+        self._admins: dict[int, set[Connection]] = defaultdict(set)
+        self._by_inbox: dict[int, set[Connection]] = defaultdict(set)
+        self._by_user: dict[int, set[Connection]] = defaultdict(set)
+        self._refreshes: set[asyncio.Task[None]] = set()
+
+    @property
+    def connection_count(self) -> int:
+        return sum(len(c) for c in self._by_workspace.values())
+
+    async def connect(self, principal: Principal) -> Connection:
+        connection = Connection(principal=principal)
+        self._by_workspace[principal.workspace_id].add(connection)
+        self._by_user[principal.user_id].add(connection)
+        if principal.is_admin:
+            self._admins[principal.workspace_id].add(connection)
+        else:
+            await self._refresh(connection)
+        return connection
+
+    def disconnect(self, connection: Connection) -> None:
+        principal = connection.principal
+        self._by_workspace[principal.workspace_id].discard(connection)
+        self._by_user[principal.user_id].discard(connection)
+        self._admins[principal.workspace_id].discard(connection)
+        for inbox_id in connection.inbox_ids:
+            self._by_inbox[inbox_id].discard(connection)
+
+    async def _refresh(self, connection: Connection) -> None:
+        visible = await self._visible_inboxes(connection.principal)
+        for inbox_id in connection.inbox_ids - visible:
+            self._by_inbox[inbox_id].discard(connection)
+        for inbox_id in visible - connection.inbox_ids:
+            self._by_inbox[inbox_id].add(connection)
+        connection.inbox_ids = visible
+
+    def on_event(self, event: DomainEvent) -> None:
+        """Bus subscriber: runs on the event loop, so it must not block."""
+        if event.user_ids:
+            targets: set[Connection] = set()
+            for user_id in event.user_ids:
+                targets |= {
+                    c
+                    for c in self._by_user.get(user_id, ())
+                    if c.principal.workspace_id == event.workspace_id
+                }
+        elif event.inbox_id is not None:
+            targets = self._by_inbox.get(event.inbox_id, set()) | self._admins.get(
+                event.workspace_id, set()
+            )
+        else:
+            targets = self._by_workspace.get(event.workspace_id, set())
+        if targets:
+            payload = orjson.dumps(
+                {
+                    "type": event.type,
+                    "id": event.id,
+                    "inbox_id": event.inbox_id,
+                    "conversation_id": event.conversation_id,
+                    "created_at": event.created_at.isoformat(),
+                    "data": event.data,
+                }
+            )
+            for connection in list(targets):
+                connection.push(payload)
+        if event.type in MEMBERSHIP_EVENTS:
+            for connection in list(self._by_workspace.get(event.workspace_id, ())):
+                if not connection.principal.is_admin:
+                    task = asyncio.ensure_future(self._refresh(connection))
+                    self._refreshes.add(task)
+                    task.add_done_callback(self._refreshes.discard)

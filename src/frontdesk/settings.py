@@ -1,0 +1,61 @@
+"""FRONTDESK_* settings, read from the environment (and a .env file when present)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="FRONTDESK_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    redis_url: str | None = None
+    secret_key: str = "change-me-in-production"
+    base_url: str = "http://127.0.0.1:8000"
+
+    # Limits on what a client may send; exceeding them is a 4xx, never a crash.
+    max_message_chars: int = Field(default=64 * 1024, ge=1)
+    max_attachment_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    # A customer message later than this after resolution starts a new conversation.
+    reopen_window_days: int = Field(default=7, ge=0)
+
+    # Session cookie lifetime; API tokens do not expire until revoked.
+    session_days: int = 14
+    cookie_secure: bool = False
+
+    # SMTP used for agent notifications (mentions, assignments).
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    smtp_from: str = "Frontdesk <frontdesk@localhost>"
+
+    # Durable work: how the outbox worker retries.
+    outbox_max_attempts: int = Field(default=8, ge=1)
+    outbox_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    outbox_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+    outbox_poll_seconds: float = Field(default=1.0, gt=0)
+
+    # Writer: how many queued writes one SQLite transaction may group.
+    writer_batch_size: int = Field(default=256, ge=1)
+    db_pool_size: int = Field(default=10, ge=1)
+
+    @cached_property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'frontdesk.db').resolve()}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
