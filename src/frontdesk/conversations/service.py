@@ -37,7 +37,7 @@ from frontdesk.conversations.schemas import (
 from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import Conflict, NotFound, TooLarge, Unprocessable
 from frontdesk.core.pagination import Page, decode_cursor, encode_cursor
-from frontdesk.core.principal import Principal
+from frontdesk.core.principal import Principal, Role
 from frontdesk.inboxes import service as inbox_service
 from frontdesk.notifications import service as notifications
 from frontdesk.notifications.rules import mentioned_user_ids
