@@ -7,6 +7,7 @@ import os
 import shutil
 import socket
 import threading
+import uuid
 import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass

@@ -63,7 +63,7 @@ def create_app(
         batch_size=settings.writer_batch_size,
         pool_size=settings.db_pool_size,
     )
-    bus = bus or make_bus(settings.redis_url)
+    bus = bus or make_bus(settings.redis_url, channel=settings.redis_channel)
     storage = LocalStorage(settings.attachments_dir)
     ctx = AppContext(settings=settings, db=db, bus=bus, storage=storage)
     metrics = Metrics()

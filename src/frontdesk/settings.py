@@ -15,6 +15,8 @@ class Settings(BaseSettings):
     data_dir: Path = Path("./var")
     database_url: str | None = None
     redis_url: str | None = None
+    # Pub/sub ignores Redis database numbers: desks sharing a Redis need their own channel.
+    redis_channel: str = "frontdesk:events"
     secret_key: str = "change-me-in-production"
     base_url: str = "http://127.0.0.1:8000"
 

@@ -104,5 +104,5 @@ class RedisBus(_Subscribers):
                 await asyncio.sleep(1)
 
 
-def make_bus(redis_url: str | None) -> Bus:
-    return RedisBus(redis_url) if redis_url else InProcessBus()
+def make_bus(redis_url: str | None, *, channel: str = CHANNEL) -> Bus:
+    return RedisBus(redis_url, channel=channel) if redis_url else InProcessBus()
