@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, exists, insert, or_, select, update
+from sqlalchemy import Row, bindparam, delete, exists, insert, or_, select, union_all, update
 from sqlalchemy.orm import Session
 
 from frontdesk.contacts.models import Contact
@@ -21,6 +21,7 @@ from frontdesk.conversations.models import (
     Participant,
 )
 from frontdesk.core.db import rowcount
+from frontdesk.core.models import table_of
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,9 @@ def search(
         )
     if where.q:
         like = f"%{where.q}%"
-        number = int(where.q.lstrip("#")) if where.q.lstrip("#").isdigit() else None
+        digits = where.q.lstrip("#")
+        # isdecimal, not isdigit: '²' is a digit int() refuses; 18 digits fit any id column.
+        number = int(digits) if digits.isdecimal() and len(digits) <= 18 else None
         stmt = stmt.where(
             or_(
                 Conversation.subject.ilike(like),
@@ -203,8 +206,67 @@ def remove_participant(session: Session, *, conversation_id: int, user_id: int) 
     )
 
 
+# The message hot path uses statements built once (Core, not ORM): building a statement
+# per call cost more than executing it.
+_messages = table_of(Message)
+_conversations = table_of(Conversation)
+_INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
+_UPDATE_CONVERSATION = update(_conversations).where(_conversations.c.id == bindparam("_id"))
+_SELECT_CONVERSATION = select(_conversations).where(
+    _conversations.c.id == bindparam("id"), _conversations.c.workspace_id == bindparam("ws")
+)
+
+
+def _can_see_statement(*, via_teams: bool) -> Any:
+    from frontdesk.inboxes.models import InboxMember
+    from frontdesk.team.models import TeamInbox, TeamMember
+
+    own = select(InboxMember.inbox_id).where(
+        InboxMember.user_id == bindparam("user"), InboxMember.inbox_id == bindparam("inbox")
+    )
+    invited = select(Participant.conversation_id).where(
+        Participant.user_id == bindparam("user"),
+        Participant.conversation_id == bindparam("conversation"),
+    )
+    parts = [own, invited]
+    if via_teams:
+        parts.append(
+            select(TeamInbox.inbox_id)
+            .join(TeamMember, TeamMember.team_id == TeamInbox.team_id)
+            .where(
+                TeamMember.user_id == bindparam("user"), TeamInbox.inbox_id == bindparam("inbox")
+            )
+        )
+    return union_all(*parts).limit(1)
+
+
+# Agents see their inboxes' conversations and those they were invited into; supervisors also
+# their teams' inboxes.
+_AGENT_CAN_SEE = _can_see_statement(via_teams=False)
+_SUPERVISOR_CAN_SEE = _can_see_statement(via_teams=True)
+
+
+def can_see(
+    session: Session, *, user_id: int, role: str, inbox_id: int, conversation_id: int
+) -> bool:
+    if role == "admin":
+        return True
+    statement = _SUPERVISOR_CAN_SEE if role == "supervisor" else _AGENT_CAN_SEE
+    params = {"user": user_id, "inbox": inbox_id, "conversation": conversation_id}
+    return session.execute(statement, params).first() is not None
+
+
 def insert_message(session: Session, **values: Any) -> int:
-    return int(session.execute(insert(Message).values(**values).returning(Message.id)).scalar_one())
+    return int(session.execute(_INSERT_MESSAGE, values).scalar_one())
+
+
+def conversation_row(
+    session: Session, *, workspace_id: int, conversation_id: int
+) -> Row[Any] | None:
+    """The conversation as a plain row (cheaper than an ORM object on the hot path)."""
+    return session.execute(
+        _SELECT_CONVERSATION, {"id": conversation_id, "ws": workspace_id}
+    ).first()
 
 
 def message_by_external_id(session: Session, *, inbox_id: int, external_id: str) -> Message | None:
@@ -220,7 +282,7 @@ def get_message(session: Session, *, workspace_id: int, message_id: int) -> Mess
 
 
 def update_conversation(session: Session, *, conversation_id: int, **values: Any) -> None:
-    session.execute(update(Conversation).where(Conversation.id == conversation_id).values(**values))
+    session.execute(_UPDATE_CONVERSATION, {"_id": conversation_id, **values})
 
 
 def messages(

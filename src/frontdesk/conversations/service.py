@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
 from frontdesk.contacts import service as contacts_service
@@ -113,14 +114,13 @@ def _visible(session: Session, *, principal: Principal, conversation_id: int) ->
     return conversation
 
 
-def _can_see(session: Session, principal: Principal, conversation: Conversation) -> bool:
-    if principal.is_admin:
-        return True
-    if conversation.inbox_id in team_service.visible_inbox_ids(session, principal=principal):
-        return True
-    return (
-        principal.user_id
-        in repository.participants_of(session, conversation_ids=[conversation.id])[conversation.id]
+def _can_see(session: Session, principal: Principal, conversation: Conversation | Row[Any]) -> bool:
+    return repository.can_see(
+        session,
+        user_id=principal.user_id,
+        role=principal.role.value,
+        inbox_id=conversation.inbox_id,
+        conversation_id=conversation.id,
     )
 
 
@@ -156,7 +156,7 @@ def list_conversations(
     if assignee == "me":
         assignee_id = principal.user_id
     elif assignee not in (None, "none"):
-        if not assignee.isdigit():
+        if not assignee.isdecimal():
             raise Unprocessable("assignee_id must be a user id, 'me' or 'none'")
         assignee_id = int(assignee)
     where = ConversationFilter(
@@ -178,6 +178,8 @@ def list_conversations(
         key, last_id = decode_cursor(cursor, arity=2)
         try:
             after = (datetime.fromisoformat(key), int(last_id))
+            if after[0].tzinfo is None:
+                raise ValueError("a cursor's time has a time zone")
         except (TypeError, ValueError) as exc:
             raise Unprocessable(
                 "the cursor is not one this API returned", title="Bad cursor"
@@ -773,7 +775,11 @@ def post_message(
         raise Unprocessable("post incoming or outgoing messages, or private notes")
     if data.private and data.message_type is MessageKind.incoming:
         raise Unprocessable("a customer message cannot be private")
-    conversation = _visible(uow.session, principal=principal, conversation_id=conversation_id)
+    conversation: Conversation | Row[Any] | None = repository.conversation_row(
+        uow.session, workspace_id=principal.workspace_id, conversation_id=conversation_id
+    )
+    if conversation is None or not _can_see(uow.session, principal, conversation):
+        raise NotFound(f"no conversation {conversation_id} visible to you")
     if data.external_id is not None:
         existing = repository.message_by_external_id(
             uow.session, inbox_id=conversation.inbox_id, external_id=data.external_id
@@ -813,6 +819,9 @@ def post_message(
             )
             new_conversation = True
         elif outcome is not CustomerMessageOutcome.APPEND:
+            conversation = _visible(
+                uow.session, principal=principal, conversation_id=conversation_id
+            )
             _transition(
                 uow,
                 conversation,
@@ -864,8 +873,7 @@ def post_message(
         if conversation.first_reply_at is None:
             updates["first_reply_at"] = now
     repository.update_conversation(uow.session, conversation_id=conversation.id, **updates)
-    for key, value in updates.items():
-        setattr(conversation, key, value)
+    waiting_since = updates.get("waiting_since", conversation.waiting_since)
 
     out = PostedMessage(
         id=message_id,
@@ -900,10 +908,8 @@ def post_message(
         "assignee_id": conversation.assignee_id,
         "team_id": conversation.team_id,
         "last_activity_at": now.isoformat(),
-        "message_count": conversation.message_count,
-        "waiting_since": conversation.waiting_since.isoformat()
-        if conversation.waiting_since
-        else None,
+        "message_count": updates["message_count"],
+        "waiting_since": waiting_since.isoformat() if waiting_since else None,
     }
     uow.record(
         "message.created",

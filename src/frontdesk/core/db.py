@@ -10,7 +10,6 @@ Reads run on a thread pool against their own connections (WAL lets them run besi
 from __future__ import annotations
 
 import asyncio
-import logging
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -26,9 +25,12 @@ from sqlalchemy.pool import QueuePool
 
 from frontdesk.core.clock import Clock, utcnow
 from frontdesk.core.events import DomainEvent, EventRow
+from frontdesk.core.models import table_of
 
-log = logging.getLogger(__name__)
 T = TypeVar("T")
+# Built once: events are written on every change, and building a statement costs more than
+# running it.
+_INSERT_EVENT = insert(table_of(EventRow)).returning(table_of(EventRow).c.id)
 
 
 def normalize_url(url: str) -> str:
@@ -71,17 +73,16 @@ class UnitOfWork:
     ) -> DomainEvent:
         created_at = self.now()
         event_id = self.session.execute(
-            insert(EventRow)
-            .values(
-                workspace_id=workspace_id,
-                type=type,
-                inbox_id=inbox_id,
-                conversation_id=conversation_id,
-                actor_user_id=actor_user_id,
-                data=data,
-                created_at=created_at,
-            )
-            .returning(EventRow.id)
+            _INSERT_EVENT,
+            {
+                "workspace_id": workspace_id,
+                "type": type,
+                "inbox_id": inbox_id,
+                "conversation_id": conversation_id,
+                "actor_user_id": actor_user_id,
+                "data": data,
+                "created_at": created_at,
+            },
         ).scalar_one()
         domain_event = DomainEvent(
             id=event_id,
@@ -280,25 +281,30 @@ class Database:
                 return
 
     def _run_batch(self, batch: list[_WriteJob]) -> None:
-        try:
-            with Session(self.write_engine, expire_on_commit=False) as session:
-                session.begin()
-                for job in batch:
-                    savepoint = session.begin_nested()
-                    job.uow = UnitOfWork(session=session, clock=self.clock)
-                    try:
+        """Optimistic group commit: all writes in one transaction, one COMMIT.
+
+        When one write fails, the whole batch is rolled back and every write runs again alone,
+        so a refused request never spoils its neighbours and none is half-written. Write
+        functions only touch the database, so running one again is safe.
+        """
+        if len(batch) > 1:
+            try:
+                with Session(self.write_engine, expire_on_commit=False) as session:
+                    session.begin()
+                    for job in batch:
+                        job.uow = UnitOfWork(session=session, clock=self.clock)
                         job.result = job.fn(job.uow)
-                        savepoint.commit()
-                    except BaseException as exc:
-                        savepoint.rollback()
-                        job.error = exc
-                session.commit()
-        except BaseException as exc:
-            # The commit itself failed: nothing of the batch was written.
-            log.exception("group commit of %d writes failed", len(batch))
-            for job in batch:
-                if job.error is None:
-                    job.error = exc
+                        session.flush()
+                        # Each write starts from the database, not from objects a neighbour
+                        # loaded and changed with a Core statement.
+                        session.expunge_all()
+                    session.commit()
+            except BaseException:
+                for job in batch:
+                    job.uow, job.result, job.error = None, None, None
+                    self._run_single(job)
+        else:
+            self._run_single(batch[0])
         for job in batch:
             self._resolve(job)
 

@@ -94,6 +94,11 @@ def install(app: FastAPI) -> None:
         detail = "; ".join(_describe(e) for e in exc.errors()) or "invalid request"
         return problem_response(422, "Invalid request", detail, errors=errors)
 
+    @app.exception_handler(OverflowError)
+    async def _overflow(_request: Request, _exc: OverflowError) -> JSONResponse:
+        # SQLite refuses integers past 64 bits (an id of 30 digits): the input's fault.
+        return problem_response(422, "Invalid request", "a number in the request is out of range")
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
         titles = {404: "Not found", 405: "Method not allowed", 401: "Unauthorized"}

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData
+from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -55,3 +55,8 @@ class Base(DeclarativeBase):
 
 def id_column() -> Mapped[int]:
     return mapped_column(BigId, primary_key=True, autoincrement=True)
+
+
+def table_of(model: type[Base]) -> Table:
+    """The Core table of a model, for statements built once on hot paths."""
+    return cast(Table, model.__table__)
