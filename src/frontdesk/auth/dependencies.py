@@ -8,10 +8,11 @@ from fastapi import Depends
 from starlette.requests import HTTPConnection
 
 from frontdesk.auth import service
+from frontdesk.auth.cache import PrincipalCache
 from frontdesk.core.context import Ctx
 from frontdesk.core.errors import Forbidden, Unauthorized
 from frontdesk.core.principal import Principal
-from frontdesk.core.security import constant_time_equals
+from frontdesk.core.security import constant_time_equals, hash_token
 
 SESSION_COOKIE = "frontdesk_session"
 CSRF_COOKIE = "frontdesk_csrf"
@@ -30,9 +31,14 @@ async def authenticate_connection(connection: HTTPConnection, ctx: Ctx) -> Princ
     elif connection.scope["type"] == "websocket":
         token = connection.query_params.get("token")
     if token:
-        principal = await ctx.db.read(lambda s: service.principal_for_token(s, token=token))
+        cache: PrincipalCache = connection.app.state.principal_cache
+        token_hash = hash_token(token)
+        principal = cache.get(token_hash)
         if principal is None:
-            raise Unauthorized("the API token is unknown or has been revoked")
+            principal = await ctx.db.read(lambda s: service.principal_for_token(s, token=token))
+            if principal is None:
+                raise Unauthorized("the API token is unknown or has been revoked")
+            cache.put(token_hash, principal)
         return principal
 
     cookie = connection.cookies.get(SESSION_COOKIE)
@@ -55,13 +61,13 @@ async def authenticate_connection(connection: HTTPConnection, ctx: Ctx) -> Princ
 CurrentPrincipal = Annotated[Principal, Depends(authenticate_connection)]
 
 
-def require_admin(principal: CurrentPrincipal) -> Principal:
+async def require_admin(principal: CurrentPrincipal) -> Principal:
     if not principal.is_admin:
         raise Forbidden("only an admin may do this")
     return principal
 
 
-def require_supervisor(principal: CurrentPrincipal) -> Principal:
+async def require_supervisor(principal: CurrentPrincipal) -> Principal:
     if not principal.is_supervisor_or_admin:
         raise Forbidden("only a supervisor or an admin may do this")
     return principal

@@ -85,6 +85,14 @@ def revoke_token(uow: UnitOfWork, *, principal: Principal, token_id: int) -> Non
         uow.session, token_id=token_id, user_id=principal.user_id, now=uow.now()
     ):
         raise NotFound(f"no active API token {token_id} of yours")
+    # Every process drops its cached copy of this user's tokens when it sees this.
+    uow.record(
+        "auth.token_revoked",
+        workspace_id=principal.workspace_id,
+        user_ids=[principal.user_id],
+        actor_user_id=principal.user_id,
+        data={"user_id": principal.user_id, "token_id": token_id},
+    )
 
 
 def principal_for_token(session: Session, *, token: str) -> Principal | None:

@@ -22,10 +22,15 @@ class AppContext:
     storage: Storage
 
 
-def get_context(connection: HTTPConnection) -> AppContext:
+def context_of(connection: HTTPConnection) -> AppContext:
     ctx: AppContext = connection.app.state.ctx
     return ctx
 
 
+async def get_context(connection: HTTPConnection) -> AppContext:
+    # async on purpose: FastAPI runs plain-def dependencies in a thread pool.
+    return context_of(connection)
+
+
 Ctx = Annotated[AppContext, Depends(get_context)]
-__all__ = ["AppContext", "Ctx", "Request", "get_context"]
+__all__ = ["AppContext", "Ctx", "Request", "context_of", "get_context"]

@@ -10,7 +10,7 @@ import orjson
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from frontdesk.auth.dependencies import SESSION_COOKIE, authenticate_connection
-from frontdesk.core.context import get_context
+from frontdesk.core.context import context_of
 from frontdesk.core.errors import Problem
 from frontdesk.realtime.hub import Hub
 
@@ -25,19 +25,26 @@ def _origin_allowed(websocket: WebSocket, base_url: str) -> bool:
     return host in (websocket.headers.get("host"), urlsplit(base_url).netloc)
 
 
+async def _refuse(websocket: WebSocket, code: int, reason: str) -> None:
+    # Closed after the handshake: closing before it is a bare HTTP 403 to the client, and a
+    # browser cannot tell "log in again" (4401) from "wrong origin" (4403).
+    await websocket.accept()
+    await websocket.close(code=code, reason=reason[:120])
+
+
 @router.websocket("/ws")
 async def agent_socket(websocket: WebSocket) -> None:
-    ctx = get_context(websocket)
+    ctx = context_of(websocket)
     hub: Hub = websocket.app.state.hub
     try:
         principal = await authenticate_connection(websocket, ctx)
     except Problem as exc:
-        await websocket.close(code=4401, reason=exc.detail[:120])
+        await _refuse(websocket, 4401, exc.detail)
         return
     uses_cookie = "token" not in websocket.query_params and SESSION_COOKIE in websocket.cookies
     if uses_cookie and not _origin_allowed(websocket, ctx.settings.base_url):
         # A cookie rides along from any site; only our own pages may open the socket.
-        await websocket.close(code=4403, reason="origin not allowed")
+        await _refuse(websocket, 4403, "origin not allowed")
         return
     await websocket.accept()
     connection = await hub.connect(principal)
