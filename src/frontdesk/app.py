@@ -28,6 +28,7 @@ from frontdesk.core.principal import Principal
 from frontdesk.core.storage import LocalStorage
 from frontdesk.inboxes.api import router as inboxes_router
 from frontdesk.outbox import service as outbox_service
+from frontdesk.outbox.api import router as outbox_router
 from frontdesk.outbox.rules import RetryPolicy
 from frontdesk.outbox.worker import Worker
 from frontdesk.realtime.api import router as realtime_router
@@ -131,6 +132,7 @@ def create_app(
         contacts_router,
         inboxes_router,
         team_router,
+        outbox_router,
         realtime_router,
     ):
         app.include_router(router, prefix="/api/v1")

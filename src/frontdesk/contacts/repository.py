@@ -88,7 +88,7 @@ def search(
 ) -> list[Contact]:
     stmt = select(Contact).where(Contact.workspace_id == workspace_id)
     if q:
-        like = f"%{q.lower()}%"
+        like = f"%{q}%"
         stmt = stmt.where(
             or_(Contact.name.ilike(like), Contact.email.ilike(like), Contact.phone.ilike(like))
         )

@@ -127,11 +127,17 @@ def _configure_sqlite(engine: Engine, *, writer: bool, synchronous: str) -> None
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=10000")
         cursor.close()
+        # SQLite's lower() folds ASCII only; ILIKE searches must find "Пётр" by "пётр" too.
+        dbapi_connection.create_function("lower", 1, _unicode_lower, deterministic=True)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
         # The writer takes the lock up front: no deadlock upgrading a read lock later.
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
+
+
+def _unicode_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
 
 
 class Database:
