@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -42,8 +42,11 @@ def add(
         insert_fn(OutboxJob)
         .values(**values)
         .on_conflict_do_nothing(index_elements=["idempotency_key"])
+        # RETURNING, not rowcount: through the ORM on psycopg the rowcount of a skipped insert
+        # is not 0, so a repeated key looked inserted.
+        .returning(OutboxJob.id)
     )
-    return bool(rowcount(session.execute(stmt)))
+    return session.execute(stmt).scalar_one_or_none() is not None
 
 
 def claim(session: Session, *, now: datetime, lease: timedelta, limit: int) -> list[OutboxJob]:
@@ -73,26 +76,36 @@ def claim(session: Session, *, now: datetime, lease: timedelta, limit: int) -> l
     return list(session.execute(select(OutboxJob).where(OutboxJob.id.in_(ids))).scalars())
 
 
-def mark_done(session: Session, *, job_id: int, now: datetime) -> None:
+def _leased(job_id: int, attempt: int) -> ColumnElement[bool]:
+    # Only the holder of the current lease may finish a job: a worker that stalled past its
+    # lease (attempt number since taken over) must not overwrite the new owner's outcome.
+    return (
+        (OutboxJob.id == job_id) & (OutboxJob.status == "running") & (OutboxJob.attempts == attempt)
+    )
+
+
+def mark_done(session: Session, *, job_id: int, attempt: int, now: datetime) -> None:
     session.execute(
         update(OutboxJob)
-        .where(OutboxJob.id == job_id)
+        .where(_leased(job_id, attempt))
         .values(status="done", finished_at=now, locked_until=None, last_error=None)
     )
 
 
-def mark_retry(session: Session, *, job_id: int, run_at: datetime, error: str) -> None:
+def mark_retry(
+    session: Session, *, job_id: int, attempt: int, run_at: datetime, error: str
+) -> None:
     session.execute(
         update(OutboxJob)
-        .where(OutboxJob.id == job_id)
+        .where(_leased(job_id, attempt))
         .values(status="pending", run_at=run_at, locked_until=None, last_error=error[:4000])
     )
 
 
-def mark_dead(session: Session, *, job_id: int, now: datetime, error: str) -> None:
+def mark_dead(session: Session, *, job_id: int, attempt: int, now: datetime, error: str) -> None:
     session.execute(
         update(OutboxJob)
-        .where(OutboxJob.id == job_id)
+        .where(_leased(job_id, attempt))
         .values(status="dead", finished_at=now, locked_until=None, last_error=error[:4000])
     )
 
@@ -137,3 +150,17 @@ def list_jobs(
 
 def get(session: Session, *, job_id: int) -> OutboxJob | None:
     return session.get(OutboxJob, job_id)
+
+
+def settle_due(session: Session, *, workspace_id: int, before: datetime) -> int:
+    """Mark a workspace's pending jobs due by `before` done without running them."""
+    result = session.execute(
+        update(OutboxJob)
+        .where(
+            OutboxJob.workspace_id == workspace_id,
+            OutboxJob.status == "pending",
+            OutboxJob.run_at <= before,
+        )
+        .values(status="done", finished_at=before)
+    )
+    return rowcount(result)

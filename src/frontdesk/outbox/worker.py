@@ -124,7 +124,7 @@ class Worker:
         def _finish(uow: UnitOfWork) -> None:
             now = uow.now()
             if error is None:
-                repository.mark_done(uow.session, job_id=job.id, now=now)
+                repository.mark_done(uow.session, job_id=job.id, attempt=job.attempt, now=now)
                 return
             retry_at = (
                 None
@@ -133,8 +133,12 @@ class Worker:
             )
             if retry_at is None:
                 log.warning("outbox job %s (%s) dead: %s", job.id, job.kind, error)
-                repository.mark_dead(uow.session, job_id=job.id, now=now, error=error)
+                repository.mark_dead(
+                    uow.session, job_id=job.id, attempt=job.attempt, now=now, error=error
+                )
             else:
-                repository.mark_retry(uow.session, job_id=job.id, run_at=retry_at, error=error)
+                repository.mark_retry(
+                    uow.session, job_id=job.id, attempt=job.attempt, run_at=retry_at, error=error
+                )
 
         await self.db.write(_finish)
