@@ -30,3 +30,33 @@ async def test_integrator_flow(client: httpx.AsyncClient, desk: Desk) -> None:
     assert r.status_code == 201, r.text
     r = await client.get(f"/api/v1/conversations/{conv['id']}/messages", headers=h)
     assert [m["content"] for m in r.json()["items"]] == ["Здравствуйте!", "Добрый день!"]
+
+
+async def test_bot_messages_are_not_human_replies(client: httpx.AsyncClient, desk: Desk) -> None:
+    h = desk.agent.headers
+    r = await client.post(
+        "/api/v1/conversations",
+        headers=h,
+        json={
+            "inbox_id": desk.inbox_id,
+            "contact": {"name": "Bot fan"},
+            "message": {"content": "Где мой заказ?"},
+        },
+    )
+    conv = r.json()
+    url = f"/api/v1/conversations/{conv['id']}/messages"
+    r = await client.post(url, headers=h, json={"content": "Я бот", "message_type": "bot"})
+    assert r.status_code == 201 and r.json()["sender_type"] == "bot"
+    after_bot = (await client.get(f"/api/v1/conversations/{conv['id']}", headers=h)).json()
+    assert after_bot["first_reply_at"] is None and after_bot["waiting_since"] is not None
+    r = await client.post(url, headers=h, json={"content": "x", "message_type": "system"})
+    assert r.status_code == 422
+    await client.post(url, headers=h, json={"content": "Анна, оператор"})
+    after_human = (await client.get(f"/api/v1/conversations/{conv['id']}", headers=h)).json()
+    assert after_human["first_reply_at"] is not None and after_human["waiting_since"] is None
+
+
+async def test_root_page_points_to_the_api_docs(client: httpx.AsyncClient) -> None:
+    r = await client.get("/")
+    assert r.status_code == 200 and "/api/docs" in r.text
+    assert (await client.get("/api/docs")).status_code == 200

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.requests import Request
 
 from frontdesk import jobs
@@ -27,6 +27,7 @@ from frontdesk.core.metrics import Metrics, MetricsMiddleware
 from frontdesk.core.principal import Principal
 from frontdesk.core.storage import LocalStorage
 from frontdesk.inboxes.api import router as inboxes_router
+from frontdesk.landing import landing_page
 from frontdesk.outbox import service as outbox_service
 from frontdesk.outbox.api import router as outbox_router
 from frontdesk.outbox.rules import RetryPolicy
@@ -136,6 +137,10 @@ def create_app(
         realtime_router,
     ):
         app.include_router(router, prefix="/api/v1")
+
+    @app.get("/", include_in_schema=False)
+    async def landing() -> HTMLResponse:
+        return HTMLResponse(landing_page(app.version))
 
     @app.get("/healthz", include_in_schema=False)
     async def healthz() -> dict[str, Any]:

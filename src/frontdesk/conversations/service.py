@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import TypeAdapter
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
@@ -44,6 +45,14 @@ from frontdesk.notifications import service as notifications
 from frontdesk.notifications.rules import mentioned_user_ids
 from frontdesk.outbox import service as outbox
 from frontdesk.team import service as team_service
+
+_TIME = TypeAdapter(datetime | None)
+
+
+def _json_time(value: datetime | None) -> str | None:
+    """A time as the API writes it, so an event's fields equal what a GET returns."""
+    text: str | None = _TIME.dump_python(value, mode="json")
+    return text
 
 
 @dataclass(frozen=True)
@@ -771,8 +780,8 @@ def post_message(
     if not data.content.strip() and not files:
         raise Unprocessable("a message needs content or an attachment")
     kind = MessageKind.note if data.private else data.message_type
-    if kind not in (MessageKind.incoming, MessageKind.outgoing, MessageKind.note):
-        raise Unprocessable("post incoming or outgoing messages, or private notes")
+    if kind is MessageKind.system:
+        raise Unprocessable("system messages are written by the desk itself")
     if data.private and data.message_type is MessageKind.incoming:
         raise Unprocessable("a customer message cannot be private")
     conversation: Conversation | Row[Any] | None = repository.conversation_row(
@@ -831,9 +840,11 @@ def post_message(
                 reason="customer replied",
             )
 
+    # Only a public message written by an agent is a human reply (bot messages never are).
     is_agent_reply = kind is MessageKind.outgoing
-    sender_type = "contact" if kind is MessageKind.incoming else "user"
+    sender_type = {MessageKind.incoming: "contact", MessageKind.bot: "bot"}.get(kind, "user")
     sender_id = conversation.contact_id if kind is MessageKind.incoming else principal.user_id
+    delivery_status = "sent" if kind in (MessageKind.outgoing, MessageKind.bot) else None
     message_id = repository.insert_message(
         uow.session,
         workspace_id=conversation.workspace_id,
@@ -845,7 +856,7 @@ def post_message(
         content=data.content,
         content_attributes=data.content_attributes,
         external_id=data.external_id,
-        delivery_status="sent" if is_agent_reply else None,
+        delivery_status=delivery_status,
         created_at=now,
     )
     attachment_rows = [
@@ -874,6 +885,7 @@ def post_message(
             updates["first_reply_at"] = now
     repository.update_conversation(uow.session, conversation_id=conversation.id, **updates)
     waiting_since = updates.get("waiting_since", conversation.waiting_since)
+    first_reply_at = updates.get("first_reply_at", conversation.first_reply_at)
 
     out = PostedMessage(
         id=message_id,
@@ -886,7 +898,7 @@ def post_message(
         content=data.content,
         content_attributes=data.content_attributes,
         external_id=data.external_id,
-        delivery_status="sent" if is_agent_reply else None,
+        delivery_status=delivery_status,
         attachments=[
             AttachmentOut(
                 id=i,
@@ -907,9 +919,10 @@ def post_message(
         "status": conversation.status,
         "assignee_id": conversation.assignee_id,
         "team_id": conversation.team_id,
-        "last_activity_at": now.isoformat(),
+        "last_activity_at": _json_time(now),
         "message_count": updates["message_count"],
-        "waiting_since": waiting_since.isoformat() if waiting_since else None,
+        "waiting_since": _json_time(waiting_since),
+        "first_reply_at": _json_time(first_reply_at),
     }
     uow.record(
         "message.created",
