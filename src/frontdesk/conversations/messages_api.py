@@ -118,7 +118,12 @@ def _validation_problem(exc: ValidationError) -> Problem:
     openapi_extra={
         "requestBody": {
             "content": {
-                "application/json": {"schema": MessageCreate.model_json_schema()},
+                # Refs into components: a bare schema's "#/$defs/..." would dangle there.
+                "application/json": {
+                    "schema": MessageCreate.model_json_schema(
+                        ref_template="#/components/schemas/{model}"
+                    )
+                },
                 "multipart/form-data": {
                     "schema": {
                         "type": "object",

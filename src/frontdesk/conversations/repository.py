@@ -7,8 +7,20 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, delete, exists, insert, or_, select, union_all, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from frontdesk.contacts.models import Contact
 from frontdesk.conversations.models import (
@@ -212,38 +224,50 @@ _messages = table_of(Message)
 _conversations = table_of(Conversation)
 _INSERT_MESSAGE = insert(_messages).returning(_messages.c.id)
 _UPDATE_CONVERSATION = update(_conversations).where(_conversations.c.id == bindparam("_id"))
-_SELECT_CONVERSATION = select(_conversations).where(
-    _conversations.c.id == bindparam("id"), _conversations.c.workspace_id == bindparam("ws")
-)
 
 
-def _can_see_statement(*, via_teams: bool) -> Any:
+def _visibility(role: str) -> ColumnElement[bool]:
+    """Whether the asking user may see the conversation: agents see their inboxes' and those
+    they were invited into; supervisors also their teams' inboxes; admins everything."""
     from frontdesk.inboxes.models import InboxMember
     from frontdesk.team.models import TeamInbox, TeamMember
 
-    own = select(InboxMember.inbox_id).where(
-        InboxMember.user_id == bindparam("user"), InboxMember.inbox_id == bindparam("inbox")
+    if role == "admin":
+        return true()
+    user: BindParameter[int] = bindparam("user")
+    own = exists().where(
+        InboxMember.user_id == user, InboxMember.inbox_id == _conversations.c.inbox_id
     )
-    invited = select(Participant.conversation_id).where(
-        Participant.user_id == bindparam("user"),
-        Participant.conversation_id == bindparam("conversation"),
+    invited = exists().where(
+        Participant.user_id == user, Participant.conversation_id == _conversations.c.id
     )
-    parts = [own, invited]
-    if via_teams:
-        parts.append(
-            select(TeamInbox.inbox_id)
-            .join(TeamMember, TeamMember.team_id == TeamInbox.team_id)
-            .where(
-                TeamMember.user_id == bindparam("user"), TeamInbox.inbox_id == bindparam("inbox")
-            )
-        )
-    return union_all(*parts).limit(1)
+    if role != "supervisor":
+        return or_(own, invited)
+    teams = exists().where(
+        TeamMember.user_id == user,
+        TeamInbox.team_id == TeamMember.team_id,
+        TeamInbox.inbox_id == _conversations.c.inbox_id,
+    )
+    return or_(own, invited, teams)
 
 
-# Agents see their inboxes' conversations and those they were invited into; supervisors also
-# their teams' inboxes.
-_AGENT_CAN_SEE = _can_see_statement(via_teams=False)
-_SUPERVISOR_CAN_SEE = _can_see_statement(via_teams=True)
+# One statement per role, built once: the conversation and whether the user may see it.
+_SELECT_VISIBLE = {
+    role: select(_conversations, _visibility(role).label("visible")).where(
+        _conversations.c.id == bindparam("id"), _conversations.c.workspace_id == bindparam("ws")
+    )
+    for role in ("admin", "supervisor", "agent")
+}
+
+
+def visible_conversation_row(
+    session: Session, *, workspace_id: int, conversation_id: int, user_id: int, role: str
+) -> Row[Any] | None:
+    """The conversation as a plain row if it exists and the user may see it (one query)."""
+    row = session.execute(
+        _SELECT_VISIBLE[role], {"id": conversation_id, "ws": workspace_id, "user": user_id}
+    ).first()
+    return row if row is not None and row.visible else None
 
 
 def can_see(
@@ -251,22 +275,15 @@ def can_see(
 ) -> bool:
     if role == "admin":
         return True
-    statement = _SUPERVISOR_CAN_SEE if role == "supervisor" else _AGENT_CAN_SEE
-    params = {"user": user_id, "inbox": inbox_id, "conversation": conversation_id}
-    return session.execute(statement, params).first() is not None
+    row = session.execute(
+        select(_visibility(role)).where(_conversations.c.id == conversation_id),
+        {"user": user_id},
+    ).first()
+    return bool(row and row[0])
 
 
 def insert_message(session: Session, **values: Any) -> int:
     return int(session.execute(_INSERT_MESSAGE, values).scalar_one())
-
-
-def conversation_row(
-    session: Session, *, workspace_id: int, conversation_id: int
-) -> Row[Any] | None:
-    """The conversation as a plain row (cheaper than an ORM object on the hot path)."""
-    return session.execute(
-        _SELECT_CONVERSATION, {"id": conversation_id, "ws": workspace_id}
-    ).first()
 
 
 def message_by_external_id(session: Session, *, inbox_id: int, external_id: str) -> Message | None:

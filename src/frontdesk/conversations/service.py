@@ -781,13 +781,20 @@ def post_message(
         raise Unprocessable("a message needs content or an attachment")
     kind = MessageKind.note if data.private else data.message_type
     if kind is MessageKind.system:
-        raise Unprocessable("system messages are written by the desk itself")
+        raise Unprocessable(
+            "system messages are written by the desk itself; post incoming or outgoing "
+            "messages, bot messages or private notes"
+        )
     if data.private and data.message_type is MessageKind.incoming:
         raise Unprocessable("a customer message cannot be private")
-    conversation: Conversation | Row[Any] | None = repository.conversation_row(
-        uow.session, workspace_id=principal.workspace_id, conversation_id=conversation_id
+    conversation: Conversation | Row[Any] | None = repository.visible_conversation_row(
+        uow.session,
+        workspace_id=principal.workspace_id,
+        conversation_id=conversation_id,
+        user_id=principal.user_id,
+        role=principal.role.value,
     )
-    if conversation is None or not _can_see(uow.session, principal, conversation):
+    if conversation is None:
         raise NotFound(f"no conversation {conversation_id} visible to you")
     if data.external_id is not None:
         existing = repository.message_by_external_id(

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar, cast
 
+import orjson
 from sqlalchemy import create_engine, event, insert
 from sqlalchemy.engine import CursorResult, Engine, Result
 from sqlalchemy.orm import Session
@@ -136,6 +137,11 @@ def _configure_sqlite(engine: Engine, *, writer: bool, synchronous: str) -> None
         conn.exec_driver_sql("BEGIN IMMEDIATE" if writer else "BEGIN")
 
 
+def _json_dumps(value: Any) -> str:
+    # orjson: JSON columns (event data above all) are written on every change.
+    return orjson.dumps(value).decode()
+
+
 def _unicode_lower(value: Any) -> Any:
     return value.lower() if isinstance(value, str) else value
 
@@ -159,6 +165,8 @@ class Database:
             connect_args = {"check_same_thread": False}
             self.write_engine = create_engine(
                 self.url,
+                json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
                 poolclass=QueuePool,
                 pool_size=1,
                 max_overflow=2,
@@ -167,6 +175,8 @@ class Database:
             _configure_sqlite(self.write_engine, writer=True, synchronous=sqlite_synchronous)
             self.read_engine = create_engine(
                 self.url,
+                json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
                 poolclass=QueuePool,
                 pool_size=pool_size,
                 max_overflow=pool_size,
@@ -175,7 +185,12 @@ class Database:
             _configure_sqlite(self.read_engine, writer=False, synchronous=sqlite_synchronous)
         else:
             self.write_engine = create_engine(
-                self.url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True
+                self.url,
+                json_serializer=_json_dumps,
+                json_deserializer=orjson.loads,
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                pool_pre_ping=True,
             )
             self.read_engine = self.write_engine
         self._readers = ThreadPoolExecutor(max_workers=pool_size, thread_name_prefix="db-read")
