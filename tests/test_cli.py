@@ -1,0 +1,98 @@
+"""The `frontdesk` command: migrate, user create, token create, and clear refusals."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from frontdesk.app import create_app
+from frontdesk.cli import app as cli
+from frontdesk.settings import Settings
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("FRONTDESK_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("FRONTDESK_DATABASE_URL", raising=False)
+    monkeypatch.delenv("FRONTDESK_REDIS_URL", raising=False)
+    monkeypatch.chdir(tmp_path)  # no stray .env file is read
+    return tmp_path
+
+
+def test_migrate_user_and_token_make_a_working_login(env: Path) -> None:
+    result = runner.invoke(cli, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert (env / "frontdesk.db").exists()
+    result = runner.invoke(
+        cli,
+        ["user", "create", "--email", "boss@shop.example.com", "--name", "Boss",
+         "--role", "admin", "--password", "long-enough-pw"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "created admin boss@shop.example.com" in result.output
+    result = runner.invoke(cli, ["token", "create", "--email", "boss@shop.example.com"])
+    assert result.exit_code == 0, result.output
+    token = result.output.strip().splitlines()[-1]
+    assert token.startswith("fdt_")
+
+    async def check() -> None:
+        app = create_app(Settings(_env_file=None))  # type: ignore[call-arg]
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as client:
+                me = await client.get(
+                    "/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"}
+                )
+                assert me.status_code == 200 and me.json()["role"] == "admin"
+                login = await client.post(
+                    "/api/v1/auth/login",
+                    json={"email": "boss@shop.example.com", "password": "long-enough-pw"},
+                )
+                assert login.status_code == 200
+
+    import asyncio
+
+    asyncio.run(check())
+
+
+def test_bad_input_gets_a_clear_message_not_a_traceback(env: Path) -> None:
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    args = ["user", "create", "--email", "a@shop.example.com", "--name", "A"]
+    assert runner.invoke(cli, args).exit_code == 0
+
+    again = runner.invoke(cli, args)
+    assert again.exit_code == 2
+    assert "already exists" in again.output and "Traceback" not in again.output
+
+    bad_email = runner.invoke(cli, ["user", "create", "--email", "nope", "--name", "B"])
+    assert bad_email.exit_code == 2 and "email" in bad_email.output
+
+    short = runner.invoke(
+        cli, ["user", "create", "--email", "b@shop.example.com", "--name", "B", "--password", "x"]
+    )
+    assert short.exit_code == 2 and "password" in short.output
+
+    bad_role = runner.invoke(
+        cli, ["user", "create", "--email", "c@shop.example.com", "--name", "C", "--role", "boss"]
+    )
+    assert bad_role.exit_code == 2
+
+    unknown = runner.invoke(cli, ["token", "create", "--email", "ghost@shop.example.com"])
+    assert unknown.exit_code == 2 and "no user" in unknown.output
+
+    missing_ws = runner.invoke(
+        cli, ["user", "create", "--email", "d@shop.example.com", "--name", "D",
+              "--workspace", "nowhere"],
+    )  # fmt: skip
+    assert missing_ws.exit_code == 2 and "nowhere" in missing_ws.output
+
+
+def test_several_processes_on_sqlite_are_refused_with_the_reason(env: Path) -> None:
+    result = runner.invoke(cli, ["serve", "--workers", "2"])
+    assert result.exit_code == 2
+    assert "PostgreSQL" in result.output and "Redis" in result.output
