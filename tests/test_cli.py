@@ -92,7 +92,10 @@ def test_bad_input_gets_a_clear_message_not_a_traceback(env: Path) -> None:
     assert missing_ws.exit_code == 2 and "nowhere" in missing_ws.output
 
 
-def test_several_processes_on_sqlite_are_refused_with_the_reason(env: Path) -> None:
+def test_several_processes_on_postgresql_without_redis_are_refused_with_the_reason(
+    env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("FRONTDESK_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
     result = runner.invoke(cli, ["serve", "--workers", "2"])
     assert result.exit_code == 2
     assert "PostgreSQL" in result.output and "Redis" in result.output

@@ -67,7 +67,12 @@ def create_app(
         batch_size=settings.writer_batch_size,
         pool_size=settings.db_pool_size,
     )
-    bus = bus or make_bus(settings.redis_url, channel=settings.redis_channel)
+    bus = bus or make_bus(
+        settings.redis_url,
+        channel=settings.redis_channel,
+        db=db,
+        tail_database=settings.tail_events,
+    )
     storage = LocalStorage(settings.attachments_dir)
     ctx = AppContext(settings=settings, db=db, bus=bus, storage=storage)
     metrics = Metrics()

@@ -49,10 +49,13 @@ def _serve(host: str, port: int, *, run_worker: bool, workers: int = 1) -> None:
 
     settings = Settings()
     if workers > 1:
-        if settings.is_sqlite or not settings.redis_url:
+        if settings.is_sqlite and not settings.redis_url:
+            # Without Redis the processes share events by tailing SQLite's events table.
+            os.environ["FRONTDESK_TAIL_EVENTS"] = "1"
+        elif not settings.redis_url:
             raise _fail(
-                "several processes need PostgreSQL (FRONTDESK_DATABASE_URL) and Redis "
-                "(FRONTDESK_REDIS_URL); run more `frontdesk serve` behind a balancer"
+                "several processes on PostgreSQL need Redis (FRONTDESK_REDIS_URL) to share "
+                "live events"
             )
         os.environ["FRONTDESK_RUN_WORKER"] = "1" if run_worker else "0"
         uvicorn.run(

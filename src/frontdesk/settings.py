@@ -17,6 +17,9 @@ class Settings(BaseSettings):
     redis_url: str | None = None
     # Pub/sub ignores Redis database numbers: desks sharing a Redis need their own channel.
     redis_channel: str = "frontdesk:events"
+    # Set by `frontdesk serve --workers N` on SQLite without Redis: processes share events
+    # by tailing the events table.
+    tail_events: bool = False
     secret_key: str = "change-me-in-production"
     base_url: str = "http://127.0.0.1:8000"
 

@@ -1,13 +1,15 @@
 """The event bus: carries committed domain events to every app process.
 
 In-process by default; with FRONTDESK_REDIS_URL, events go through Redis pub/sub so that an
-agent connected to one process sees what another process committed.
+agent connected to one process sees what another process committed. Several processes on
+one SQLite file without Redis tail the events table instead.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 from collections.abc import Callable, Sequence
 from typing import Protocol
@@ -15,7 +17,8 @@ from typing import Protocol
 import orjson
 import redis.asyncio as aioredis
 
-from frontdesk.core.events import DomainEvent
+from frontdesk.core.db import Database
+from frontdesk.core.events import DomainEvent, events_after, last_event_id
 
 log = logging.getLogger(__name__)
 Subscriber = Callable[[DomainEvent], None]
@@ -104,5 +107,76 @@ class RedisBus(_Subscribers):
                 await asyncio.sleep(1)
 
 
-def make_bus(redis_url: str | None, *, channel: str = CHANNEL) -> Bus:
-    return RedisBus(redis_url, channel=channel) if redis_url else InProcessBus()
+class DatabaseTailBus(_Subscribers):
+    """Several processes on one SQLite file without Redis: each tails the events table.
+
+    A process delivers its own events at once and the others' when its poll sees them.
+    SQLite has one writer at a time, so event ids commit in increasing order and a
+    watermark is enough to see each event once (PostgreSQL's sequences do not promise that:
+    use Redis there).
+    """
+
+    def __init__(self, db: Database, *, poll_seconds: float = 0.005, batch: int = 1000) -> None:
+        super().__init__()
+        self.db = db
+        self.poll_seconds = poll_seconds
+        self.batch = batch
+        self._watermark = 0
+        self._delivered_here: set[int] = set()
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        self._watermark = await self.db.read(last_event_id)
+        self._task = asyncio.create_task(self._tail(), name="events-tail")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def publish(self, events: Sequence[DomainEvent]) -> None:
+        for event in events:
+            if event.id is not None:
+                if event.id <= self._watermark:
+                    continue  # the tail got here first and delivered it already
+                self._delivered_here.add(event.id)
+            self._deliver(event)
+
+    async def _tail(self) -> None:
+        while True:
+            try:
+                events = await self.db.read(
+                    functools.partial(events_after, after_id=self._watermark, limit=self.batch)
+                )
+                for event in events:
+                    assert event.id is not None
+                    self._watermark = max(self._watermark, event.id)
+                    if event.id in self._delivered_here:
+                        self._delivered_here.discard(event.id)
+                    else:
+                        self._deliver(event)
+                # Ids at or below the watermark can never come again.
+                self._delivered_here = {i for i in self._delivered_here if i > self._watermark}
+                if len(events) < self.batch:
+                    await asyncio.sleep(self.poll_seconds)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("tailing the events table failed; retrying")
+                await asyncio.sleep(1)
+
+
+def make_bus(
+    redis_url: str | None,
+    *,
+    channel: str = CHANNEL,
+    db: Database | None = None,
+    tail_database: bool = False,
+) -> Bus:
+    if redis_url:
+        return RedisBus(redis_url, channel=channel)
+    if tail_database:
+        assert db is not None
+        return DatabaseTailBus(db)
+    return InProcessBus()

@@ -81,6 +81,7 @@ class UnitOfWork:
                 "inbox_id": inbox_id,
                 "conversation_id": conversation_id,
                 "actor_user_id": actor_user_id,
+                "user_ids": list(user_ids) or None,
                 "data": data,
                 "created_at": created_at,
             },

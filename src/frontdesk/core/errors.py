@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -98,6 +99,15 @@ def install(app: FastAPI) -> None:
     async def _overflow(_request: Request, _exc: OverflowError) -> JSONResponse:
         # SQLite refuses integers past 64 bits (an id of 30 digits): the input's fault.
         return problem_response(422, "Invalid request", "a number in the request is out of range")
+
+    @app.exception_handler(DataError)
+    async def _data(_request: Request, exc: DataError) -> JSONResponse:
+        # PostgreSQL's way of saying the same (SQLSTATE 22003); other data errors are ours.
+        if getattr(exc.orig, "sqlstate", None) == "22003":
+            return problem_response(
+                422, "Invalid request", "a number in the request is out of range"
+            )
+        raise exc
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:

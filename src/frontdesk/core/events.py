@@ -6,8 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import ForeignKey, Index, String, func, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from frontdesk.core.models import Base, BigId, id_column
 
@@ -27,6 +27,8 @@ class EventRow(Base):
     inbox_id: Mapped[int | None] = mapped_column(BigId)
     conversation_id: Mapped[int | None] = mapped_column(BigId)
     actor_user_id: Mapped[int | None] = mapped_column(BigId)
+    # Users an event is addressed to (a mention, an assignment), besides its inbox's audience.
+    user_ids: Mapped[list[int] | None]
     data: Mapped[dict[str, Any]]
     created_at: Mapped[datetime]
 
@@ -53,6 +55,7 @@ class DomainEvent:
             "workspace_id": self.workspace_id,
             "inbox_id": self.inbox_id,
             "conversation_id": self.conversation_id,
+            "actor_user_id": self.actor_user_id,
             "user_ids": list(self.user_ids),
             "created_at": self.created_at.isoformat(),
             "data": self.data,
@@ -66,7 +69,33 @@ class DomainEvent:
             workspace_id=wire["workspace_id"],
             inbox_id=wire.get("inbox_id"),
             conversation_id=wire.get("conversation_id"),
+            actor_user_id=wire.get("actor_user_id"),
             user_ids=tuple(wire.get("user_ids") or ()),
             created_at=datetime.fromisoformat(wire["created_at"]),
             data=wire["data"],
         )
+
+
+def events_after(session: Session, *, after_id: int, limit: int) -> list[DomainEvent]:
+    """Committed events with ids above `after_id`, oldest first (the log a process tails)."""
+    rows = session.execute(
+        select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)
+    ).scalars()
+    return [
+        DomainEvent(
+            id=r.id,
+            type=r.type,
+            workspace_id=r.workspace_id,
+            data=r.data,
+            created_at=r.created_at,
+            inbox_id=r.inbox_id,
+            conversation_id=r.conversation_id,
+            actor_user_id=r.actor_user_id,
+            user_ids=tuple(r.user_ids or ()),
+        )
+        for r in rows
+    ]
+
+
+def last_event_id(session: Session) -> int:
+    return int(session.execute(select(func.coalesce(func.max(EventRow.id), 0))).scalar_one())

@@ -68,7 +68,14 @@ class MetricsMiddleware:
 def _route(scope: Scope) -> str:
     route = scope.get("route")
     if route is not None and hasattr(route, "path"):
-        return str(route.path)
+        template = str(route.path)
+        # An included router's route knows its path without the router's prefix (/api/v1):
+        # take the prefix's segments from the request path.
+        path = str(scope.get("path", ""))
+        extra = path.rstrip("/").count("/") - template.rstrip("/").count("/")
+        if extra > 0:
+            template = "/".join(path.split("/")[: extra + 1]) + template
+        return template
     app = scope.get("app")
     for candidate in getattr(getattr(app, "router", None), "routes", ()):
         match, _ = candidate.matches(scope)

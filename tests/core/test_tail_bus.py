@@ -1,0 +1,77 @@
+"""Processes sharing one SQLite file without Redis see each other's events by tailing the log."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from frontdesk.core.bus import DatabaseTailBus
+from frontdesk.core.db import Database, UnitOfWork
+from frontdesk.core.events import DomainEvent
+from frontdesk.core.migrate import upgrade
+from frontdesk.team import service as team_service
+
+
+async def _wait_for(received: list[DomainEvent], count: int) -> None:
+    async with asyncio.timeout(5):
+        while len(received) < count:  # noqa: ASYNC110 - polling another process's writes
+            await asyncio.sleep(0.005)
+
+
+async def test_each_process_gets_every_event_once(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    upgrade(url)
+    first, second = Database(url), Database(url)
+    buses = [
+        DatabaseTailBus(first, poll_seconds=0.002),
+        DatabaseTailBus(second, poll_seconds=0.002),
+    ]
+    received: list[list[DomainEvent]] = [[], []]
+    for bus, db, sink in zip(buses, (first, second), received, strict=True):
+        bus.subscribe(sink.append)
+        db.add_after_commit(lambda events, _jobs, bus=bus: bus.publish(events))
+        await bus.start()
+    try:
+        workspace = first.write_sync(
+            lambda uow: team_service.create_workspace(uow, name="Shop", slug="shop").id
+        )
+
+        def record(n: int) -> Callable[[UnitOfWork], None]:
+            def write(uow: UnitOfWork) -> None:
+                uow.record("test.ping", workspace_id=workspace, data={"n": n}, user_ids=[7])
+
+            return write
+
+        await first.write(record(1))
+        await second.write(record(2))
+        await first.write(record(3))
+        await _wait_for(received[0], 3)
+        await _wait_for(received[1], 3)
+        await asyncio.sleep(0.05)  # would a duplicate arrive late?
+        for sink in received:
+            assert sorted(e.data["n"] for e in sink) == [1, 2, 3]
+            assert all(e.user_ids == (7,) for e in sink)
+    finally:
+        for bus in buses:
+            await bus.stop()
+        first.close()
+        second.close()
+
+
+async def test_a_new_process_starts_from_now_not_from_the_beginning(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    upgrade(url)
+    db = Database(url)
+    workspace = db.write_sync(lambda uow: team_service.create_workspace(uow, name="S", slug="s").id)
+    db.write_sync(lambda uow: uow.record("test.old", workspace_id=workspace, data={}))
+    bus = DatabaseTailBus(db, poll_seconds=0.002)
+    received: list[DomainEvent] = []
+    bus.subscribe(received.append)
+    await bus.start()
+    try:
+        await asyncio.sleep(0.05)
+        assert received == []
+    finally:
+        await bus.stop()
+        db.close()
