@@ -18,6 +18,10 @@ def find_user_by_email(session: Session, *, email: str) -> User | None:
     return repository.user_by_email(session, email=email)
 
 
+def has_workspace(session: Session) -> bool:
+    return repository.first_workspace(session) is not None
+
+
 def create_workspace(uow: UnitOfWork, *, name: str, slug: str) -> Workspace:
     if repository.get_workspace_by_slug(uow.session, slug=slug):
         raise Conflict(f"a workspace '{slug}' already exists")
