@@ -288,8 +288,10 @@ def _record_conversation(
     *,
     actor: int | None,
     extra: dict[str, Any] | None = None,
-) -> None:
-    data = _one_out(uow.session, conversation).model_dump(mode="json")
+) -> ConversationOut:
+    """Record a conversation event carrying its new state; that state is returned."""
+    out = _one_out(uow.session, conversation)
+    data = out.model_dump(mode="json")
     if extra:
         data = {**data, **extra}
     uow.record(
@@ -300,6 +302,7 @@ def _record_conversation(
         actor_user_id=actor,
         data=data,
     )
+    return out
 
 
 def _system_message(
@@ -524,14 +527,13 @@ def update_conversation(
                 actor=principal.user_id,
             )
     uow.session.flush()
-    _record_conversation(
+    return _record_conversation(
         uow,
         "conversation.updated",
         conversation,
         actor=principal.user_id,
         extra={"changed": sorted(changes)},
     )
-    return _one_out(uow.session, conversation)
 
 
 def change_status(
@@ -552,14 +554,14 @@ def change_status(
         if found is None:
             raise NotFound(f"no conversation {conversation_id}")
         conversation = found
-    _transition(
+    changed = _transition(
         uow,
         conversation,
         ConversationStatus(data.status),
         snoozed_until=data.snoozed_until,
         actor=principal.user_id if principal else None,
     )
-    return _one_out(uow.session, conversation)
+    return changed or _one_out(uow.session, conversation)
 
 
 def _transition(
@@ -570,7 +572,7 @@ def _transition(
     snoozed_until: datetime | None,
     actor: int | None,
     reason: str | None = None,
-) -> bool:
+) -> ConversationOut | None:
     current = ConversationStatus(conversation.status)
     try:
         changed = check_transition(current, target, snoozed_until=snoozed_until, now=uow.now())
@@ -579,7 +581,7 @@ def _transition(
     except ValueError as exc:
         raise Unprocessable(str(exc)) from exc
     if not changed:
-        return False
+        return None
     now = uow.now()
     conversation.status = target.value
     conversation.snoozed_until = snoozed_until if target is ConversationStatus.SNOOZED else None
@@ -604,7 +606,7 @@ def _transition(
         attributes,
         actor=actor,
     )
-    _record_conversation(
+    out = _record_conversation(
         uow,
         "conversation.status_changed",
         conversation,
@@ -624,7 +626,7 @@ def _transition(
             idempotency_key=f"wake:{conversation.id}:{snoozed_until.isoformat()}",
             run_at=snoozed_until,
         )
-    return True
+    return out
 
 
 def wake_if_due(uow: UnitOfWork, *, workspace_id: int, conversation_id: int) -> bool:
@@ -640,7 +642,7 @@ def wake_if_due(uow: UnitOfWork, *, workspace_id: int, conversation_id: int) -> 
         now=uow.now(),
     ):
         return False
-    return _transition(
+    woken = _transition(
         uow,
         conversation,
         ConversationStatus.OPEN,
@@ -648,6 +650,7 @@ def wake_if_due(uow: UnitOfWork, *, workspace_id: int, conversation_id: int) -> 
         actor=None,
         reason="snooze ended",
     )
+    return woken is not None
 
 
 def assign(
@@ -670,14 +673,13 @@ def assign(
     conversation.assignee_id, conversation.team_id = assignee_id, team_id
     conversation.last_activity_at = uow.now()
     uow.session.flush()
-    _after_assignment(
+    return _after_assignment(
         uow,
         conversation,
         previous_assignee=previous_assignee,
         previous_team=previous_team,
         actor=principal.user_id,
     )
-    return _one_out(uow.session, conversation)
 
 
 def _after_assignment(
@@ -687,7 +689,7 @@ def _after_assignment(
     previous_assignee: int | None,
     previous_team: int | None,
     actor: int | None,
-) -> None:
+) -> ConversationOut:
     attributes = {
         "event": "assigned",
         "assignee_id": conversation.assignee_id,
@@ -696,7 +698,7 @@ def _after_assignment(
         "previous_team_id": previous_team,
     }
     _system_message(uow, conversation, "assignment changed", attributes, actor=actor)
-    _record_conversation(
+    out = _record_conversation(
         uow,
         "conversation.assigned",
         conversation,
@@ -716,6 +718,7 @@ def _after_assignment(
             user_id=conversation.assignee_id,
             actor_user_id=actor,
         )
+    return out
 
 
 def add_participant(
@@ -735,7 +738,7 @@ def add_participant(
             {"event": "participant_added", "user_id": user_id},
             actor=principal.user_id,
         )
-        _record_conversation(
+        return _record_conversation(
             uow, "conversation.participants_changed", conversation, actor=principal.user_id
         )
     return _one_out(uow.session, conversation)
@@ -756,10 +759,9 @@ def remove_participant(
         {"event": "participant_removed", "user_id": user_id},
         actor=principal.user_id,
     )
-    _record_conversation(
+    return _record_conversation(
         uow, "conversation.participants_changed", conversation, actor=principal.user_id
     )
-    return _one_out(uow.session, conversation)
 
 
 def post_message(
