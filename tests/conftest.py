@@ -7,8 +7,8 @@ import os
 import shutil
 import socket
 import threading
-import uuid
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +27,20 @@ from frontdesk.settings import Settings
 PG_URL = os.environ.get("FRONTDESK_TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("FRONTDESK_TEST_REDIS_URL")
 TABLES_IN_ORDER: list[str] = []
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cheap_password_hashing() -> Iterator[None]:
+    """Production argon2 costs ~0.1-0.3 s a hash and every seeded desk hashes four passwords:
+    that alone made the suite several times slower. Tests need the code path, not the cost."""
+    from argon2 import PasswordHasher
+
+    from frontdesk.core import security
+
+    real = security._hasher
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    yield
+    security._hasher = real
 
 
 @pytest.fixture(scope="session")
@@ -73,6 +87,8 @@ def settings(tmp_path: Path, migrated_template: str) -> Settings:
         data_dir=tmp_path / "data",
         database_url=url,
         redis_url=REDIS_URL,
+        # Pub/sub ignores database numbers: a channel per test keeps parallel runs apart.
+        redis_channel=f"frontdesk:test:{uuid.uuid4().hex}",
         secret_key="test",
         base_url="http://testserver",
         _env_file=None,

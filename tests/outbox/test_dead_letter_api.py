@@ -38,16 +38,12 @@ async def test_dead_job_is_listed_with_its_reason_and_can_be_redelivered(
     assert job["status"] == "dead"
     assert "no handler" in job["last_error"]
 
-    r = await client.post(
-        f"/api/v1/outbox/jobs/{job['id']}/redeliver", headers=desk.admin.headers
-    )
+    r = await client.post(f"/api/v1/outbox/jobs/{job['id']}/redeliver", headers=desk.admin.headers)
     assert r.status_code == 200, r.text
     assert r.json()["status"] == "pending" and r.json()["attempts"] == 0
 
     # Only dead jobs can be sent again.
-    r = await client.post(
-        f"/api/v1/outbox/jobs/{job['id']}/redeliver", headers=desk.admin.headers
-    )
+    r = await client.post(f"/api/v1/outbox/jobs/{job['id']}/redeliver", headers=desk.admin.headers)
     assert r.status_code == 404
     assert r.headers["content-type"] == "application/problem+json"
 

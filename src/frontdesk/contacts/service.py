@@ -26,7 +26,7 @@ from frontdesk.contacts.schemas import (
     IdentityOut,
 )
 from frontdesk.core.db import UnitOfWork
-from frontdesk.core.errors import Conflict, NotFound, Unprocessable
+from frontdesk.core.errors import Conflict, NotFound, Problem, Unprocessable
 from frontdesk.core.pagination import Page, decode_cursor, encode_cursor
 from frontdesk.core.principal import Principal
 
@@ -222,7 +222,12 @@ def summaries(
 def list_contacts(
     session: Session, *, principal: Principal, q: str | None, cursor: str | None, limit: int
 ) -> Page[ContactOut]:
-    after_id = int(decode_cursor(cursor, arity=1)[0]) if cursor else None
+    after_id = None
+    if cursor:
+        try:
+            after_id = int(decode_cursor(cursor, arity=1)[0])
+        except (TypeError, ValueError) as exc:
+            raise Problem("the cursor is not one this API returned", title="Bad cursor") from exc
     rows = repository.search(
         session, workspace_id=principal.workspace_id, q=q, after_id=after_id, limit=limit + 1
     )

@@ -36,6 +36,7 @@ class Connection:
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_LIMIT)
     )
     dropped: bool = False
+    closed: bool = False
 
     def push(self, payload: bytes) -> None:
         if self.dropped:
@@ -55,7 +56,11 @@ class Hub:
         self._admins: dict[int, set[Connection]] = defaultdict(set)
         self._by_inbox: dict[int, set[Connection]] = defaultdict(set)
         self._by_user: dict[int, set[Connection]] = defaultdict(set)
-        self._refreshes: set[asyncio.Task[None]] = set()
+        # While a workspace's membership is looked up again, its later events wait here, so
+        # that an event committed after a membership change is routed by the new membership.
+        self._refreshing: dict[int, asyncio.Task[None]] = {}
+        self._held: dict[int, list[DomainEvent]] = defaultdict(list)
+        self._membership_changes = 0
 
     @property
     def connection_count(self) -> int:
@@ -63,15 +68,26 @@ class Hub:
 
     async def connect(self, principal: Principal) -> Connection:
         connection = Connection(principal=principal)
+        visible: set[int] = set()
+        if not principal.is_admin:
+            # Looked up before registering: the caller's "ready" frame must be the first
+            # thing queued. Asked again if the membership changed during the lookup.
+            while True:
+                seen = self._membership_changes
+                visible = await self._visible_inboxes(principal)
+                if seen == self._membership_changes:
+                    break
         self._by_workspace[principal.workspace_id].add(connection)
         self._by_user[principal.user_id].add(connection)
         if principal.is_admin:
             self._admins[principal.workspace_id].add(connection)
-        else:
-            await self._refresh(connection)
+        for inbox_id in visible:
+            self._by_inbox[inbox_id].add(connection)
+        connection.inbox_ids = visible
         return connection
 
     def disconnect(self, connection: Connection) -> None:
+        connection.closed = True
         principal = connection.principal
         self._by_workspace[principal.workspace_id].discard(connection)
         self._by_user[principal.user_id].discard(connection)
@@ -79,16 +95,53 @@ class Hub:
         for inbox_id in connection.inbox_ids:
             self._by_inbox[inbox_id].discard(connection)
 
-    async def _refresh(self, connection: Connection) -> None:
-        visible = await self._visible_inboxes(connection.principal)
+    def _apply(self, connection: Connection, visible: set[int]) -> None:
+        if connection.closed:
+            return  # went away during the lookup: do not register it again
         for inbox_id in connection.inbox_ids - visible:
             self._by_inbox[inbox_id].discard(connection)
         for inbox_id in visible - connection.inbox_ids:
             self._by_inbox[inbox_id].add(connection)
         connection.inbox_ids = visible
 
+    async def _refresh_workspace(self, workspace_id: int) -> None:
+        try:
+            # One lookup per person, however many tabs they have open.
+            sockets: dict[Principal, list[Connection]] = defaultdict(list)
+            for connection in self._by_workspace.get(workspace_id, ()):
+                if not connection.principal.is_admin:
+                    sockets[connection.principal].append(connection)
+            principals = list(sockets)
+            results = await asyncio.gather(
+                *(self._visible_inboxes(p) for p in principals), return_exceptions=True
+            )
+            for principal, result in zip(principals, results, strict=True):
+                if isinstance(result, BaseException):
+                    # The old membership stands until the next change; events keep flowing.
+                    log.warning(
+                        "could not refresh the inboxes of user %s: %s", principal.user_id, result
+                    )
+                    continue
+                for connection in sockets[principal]:
+                    self._apply(connection, result)
+        finally:
+            del self._refreshing[workspace_id]
+            for event in self._held.pop(workspace_id, []):
+                self.on_event(event)
+
     def on_event(self, event: DomainEvent) -> None:
         """Bus subscriber: runs on the event loop, so it must not block."""
+        if event.workspace_id in self._refreshing:
+            self._held[event.workspace_id].append(event)
+            return
+        self._route(event)
+        if event.type in MEMBERSHIP_EVENTS:
+            self._membership_changes += 1
+            self._refreshing[event.workspace_id] = asyncio.ensure_future(
+                self._refresh_workspace(event.workspace_id)
+            )
+
+    def _route(self, event: DomainEvent) -> None:
         if event.user_ids:
             targets: set[Connection] = set()
             for user_id in event.user_ids:
@@ -116,9 +169,3 @@ class Hub:
             )
             for connection in list(targets):
                 connection.push(payload)
-        if event.type in MEMBERSHIP_EVENTS:
-            for connection in list(self._by_workspace.get(event.workspace_id, ())):
-                if not connection.principal.is_admin:
-                    task = asyncio.ensure_future(self._refresh(connection))
-                    self._refreshes.add(task)
-                    task.add_done_callback(self._refreshes.discard)
