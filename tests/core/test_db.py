@@ -112,6 +112,31 @@ async def test_a_failing_write_does_not_spoil_its_neighbours(
     assert await keys(database) == {"taken"} | {f"n{n}" for n in range(200)}
 
 
+async def test_many_failing_writes_in_one_batch_keep_their_own_errors(database: Database) -> None:
+    commits = count_commits(database)
+
+    def refused(n: int) -> Any:
+        def write(uow: UnitOfWork) -> None:
+            outbox.enqueue(
+                uow, kind="test", payload={}, idempotency_key=f"bad{n}", workspace_id=None
+            )
+            raise Refused(n)
+
+        return write
+
+    writes = [database.write(refused(n) if n % 10 == 3 else add_job(f"ok{n}")) for n in range(300)]
+    results = await asyncio.gather(*writes, return_exceptions=True)
+    for n, result in enumerate(results):
+        if n % 10 == 3:
+            assert isinstance(result, Refused) and result.args == (n,)
+        else:
+            assert result == f"ok{n}"
+    assert await keys(database) == {f"ok{n}" for n in range(300) if n % 10 != 3}
+    if database.is_sqlite:
+        # A refusal costs its batch one rerun, not one transaction per write.
+        assert commits[0] < 150, commits[0]
+
+
 async def test_events_are_published_after_commit_and_only_for_committed_writes(
     database: Database, workspace_id: int
 ) -> None:

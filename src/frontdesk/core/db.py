@@ -2,7 +2,8 @@
 
 SQLite has one writer. Instead of many request transactions fighting for its lock, every write
 goes through one writer thread which groups whatever is queued into one transaction (group
-commit), each write isolated in a savepoint so one failing write never spoils its neighbours.
+commit); a write that fails is taken out and the rest run again, so it never spoils its
+neighbours and nothing of it stays behind.
 On PostgreSQL writes run concurrently on a thread pool, one transaction each.
 Reads run on a thread pool against their own connections (WAL lets them run beside the writer).
 """
@@ -305,28 +306,42 @@ class Database:
     def _run_batch(self, batch: list[_WriteJob]) -> None:
         """Optimistic group commit: all writes in one transaction, one COMMIT.
 
-        When one write fails, the whole batch is rolled back and every write runs again alone,
-        so a refused request never spoils its neighbours and none is half-written. Write
-        functions only touch the database, so running one again is safe.
+        When write k fails, its error stands (it saw exactly the state the writes before it
+        left, as it would have alone), the transaction is rolled back and the batch runs
+        again without it. Write functions only touch the database, so running one again is
+        safe. If the COMMIT itself fails, every write runs again alone.
         """
-        if len(batch) > 1:
+        pending = list(batch)
+        while len(pending) > 1:
+            failed: _WriteJob | None = None
             try:
                 with Session(self.write_engine, expire_on_commit=False) as session:
                     session.begin()
-                    for job in batch:
+                    for job in pending:
+                        job.uow, job.result, job.error = None, None, None
                         job.uow = UnitOfWork(session=session, clock=self.clock)
-                        job.result = job.fn(job.uow)
-                        session.flush()
+                        try:
+                            job.result = job.fn(job.uow)
+                            session.flush()
+                        except BaseException as exc:
+                            job.error, failed = exc, job
+                            raise
                         # Each write starts from the database, not from objects a neighbour
                         # loaded and changed with a Core statement.
                         session.expunge_all()
                     session.commit()
             except BaseException:
-                for job in batch:
-                    job.uow, job.result, job.error = None, None, None
-                    self._run_single(job)
-        else:
-            self._run_single(batch[0])
+                if failed is None:
+                    for job in pending:
+                        job.uow, job.result, job.error = None, None, None
+                        self._run_single(job)
+                    pending = []
+                else:
+                    pending.remove(failed)
+                continue
+            pending = []
+        if pending:
+            self._run_single(pending[0])
         for job in batch:
             self._resolve(job)
 
