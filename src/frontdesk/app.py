@@ -15,6 +15,7 @@ from frontdesk import jobs
 from frontdesk.auth.api import router as auth_router
 from frontdesk.auth.cache import PrincipalCache
 from frontdesk.contacts.api import router as contacts_router
+from frontdesk.conversations import service as conversations_service
 from frontdesk.conversations.api import router as conversations_router
 from frontdesk.conversations.messages_api import router as messages_router
 from frontdesk.core import errors
@@ -80,7 +81,10 @@ def create_app(
     async def visible_inboxes(principal: Principal) -> set[int]:
         return await db.read(lambda s: team_service.visible_inbox_ids(s, principal=principal))
 
-    hub = Hub(visible_inboxes)
+    async def participations(principal: Principal) -> set[int]:
+        return await db.read(lambda s: conversations_service.participations(s, principal=principal))
+
+    hub = Hub(visible_inboxes, participations)
     worker = make_worker(settings, db) if run_worker else None
 
     principal_cache = PrincipalCache()

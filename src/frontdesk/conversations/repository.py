@@ -198,6 +198,14 @@ def set_labels(session: Session, *, conversation_id: int, label_ids: Iterable[in
         session.execute(insert(ConversationLabel), rows)
 
 
+def participations(session: Session, *, user_id: int) -> set[int]:
+    return set(
+        session.execute(
+            select(Participant.conversation_id).where(Participant.user_id == user_id)
+        ).scalars()
+    )
+
+
 def add_participant(session: Session, *, conversation_id: int, user_id: int, now: datetime) -> bool:
     if session.get(Participant, (conversation_id, user_id)) is not None:
         return False

@@ -133,6 +133,11 @@ def _can_see(session: Session, principal: Principal, conversation: Conversation 
     )
 
 
+def participations(session: Session, *, principal: Principal) -> set[int]:
+    """Conversations the user was invited into, whatever their inboxes."""
+    return repository.participations(session, user_id=principal.user_id)
+
+
 def get_conversation(
     session: Session, *, principal: Principal, conversation_id: int
 ) -> ConversationOut:

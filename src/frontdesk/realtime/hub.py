@@ -1,7 +1,8 @@
 """Fan-out of committed events to the agent websockets of this process.
 
 Each event is serialized once and put on the queue of every connection allowed to see it:
-the inbox's members (as their role allows), the workspace's admins, or the targeted users.
+the inbox's members (as their role allows), the workspace's admins, the conversation's
+invited participants, or the targeted users.
 A connection whose queue overflows is a client that stopped reading: it is dropped and
 reconnects, instead of holding memory or slowing everybody else down.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Set
 from dataclasses import dataclass, field
 
 import orjson
@@ -21,6 +22,8 @@ from frontdesk.core.principal import Principal
 
 log = logging.getLogger(__name__)
 VisibleInboxes = Callable[[Principal], Awaitable[set[int]]]
+# Conversations a user was invited into (as a participant), whatever their inboxes.
+Participations = Callable[[Principal], Awaitable[set[int]]]
 # Events after which who-sees-what may have changed.
 MEMBERSHIP_EVENTS = frozenset(
     {"inbox.created", "inbox.members_changed", "team.created", "team.updated", "user.updated"}
@@ -32,6 +35,7 @@ QUEUE_LIMIT = 5000
 class Connection:
     principal: Principal
     inbox_ids: set[int] = field(default_factory=set)
+    conversation_ids: set[int] = field(default_factory=set)
     queue: asyncio.Queue[bytes | None] = field(
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_LIMIT)
     )
@@ -50,8 +54,12 @@ class Connection:
 
 
 class Hub:
-    def __init__(self, visible_inboxes: VisibleInboxes) -> None:
+    def __init__(
+        self, visible_inboxes: VisibleInboxes, participations: Participations | None = None
+    ) -> None:
         self._visible_inboxes = visible_inboxes
+        self._participations = participations
+        self._by_conversation: dict[int, set[Connection]] = defaultdict(set)
         self._by_workspace: dict[int, set[Connection]] = defaultdict(set)
         self._admins: dict[int, set[Connection]] = defaultdict(set)
         self._by_inbox: dict[int, set[Connection]] = defaultdict(set)
@@ -77,6 +85,9 @@ class Hub:
                 visible = await self._visible_inboxes(principal)
                 if seen == self._membership_changes:
                     break
+        invited = set()
+        if not principal.is_admin and self._participations is not None:
+            invited = await self._participations(principal)
         self._by_workspace[principal.workspace_id].add(connection)
         self._by_user[principal.user_id].add(connection)
         if principal.is_admin:
@@ -84,6 +95,9 @@ class Hub:
         for inbox_id in visible:
             self._by_inbox[inbox_id].add(connection)
         connection.inbox_ids = visible
+        for conversation_id in invited:
+            self._by_conversation[conversation_id].add(connection)
+        connection.conversation_ids = invited
         return connection
 
     def disconnect(self, connection: Connection) -> None:
@@ -94,6 +108,8 @@ class Hub:
         self._admins[principal.workspace_id].discard(connection)
         for inbox_id in connection.inbox_ids:
             self._by_inbox[inbox_id].discard(connection)
+        for conversation_id in connection.conversation_ids:
+            self._by_conversation[conversation_id].discard(connection)
 
     def _apply(self, connection: Connection, visible: set[int]) -> None:
         if connection.closed:
@@ -134,14 +150,35 @@ class Hub:
         if event.workspace_id in self._refreshing:
             self._held[event.workspace_id].append(event)
             return
-        self._route(event)
+        removed: set[Connection] = set()
+        if event.type == "conversation.participants_changed" and event.conversation_id:
+            removed = self._update_participants(event)
+        self._route(event, also=removed)
         if event.type in MEMBERSHIP_EVENTS:
             self._membership_changes += 1
             self._refreshing[event.workspace_id] = asyncio.ensure_future(
                 self._refresh_workspace(event.workspace_id)
             )
 
-    def _route(self, event: DomainEvent) -> None:
+    def _update_participants(self, event: DomainEvent) -> set[Connection]:
+        """An invited specialist hears the conversation from now on; a removed one stops
+        (after hearing of the removal: the connections removed are returned)."""
+        conversation_id = event.conversation_id
+        assert conversation_id is not None
+        now_invited = set(event.data.get("participant_ids") or ())
+        listening = self._by_conversation[conversation_id]
+        removed = {c for c in listening if c.principal.user_id not in now_invited}
+        for connection in removed:
+            listening.discard(connection)
+            connection.conversation_ids.discard(conversation_id)
+        for user_id in now_invited:
+            for connection in self._by_user.get(user_id, ()):
+                if connection.principal.workspace_id == event.workspace_id:
+                    listening.add(connection)
+                    connection.conversation_ids.add(conversation_id)
+        return removed
+
+    def _route(self, event: DomainEvent, *, also: Set[Connection] = frozenset()) -> None:
         if event.user_ids:
             targets: set[Connection] = set()
             for user_id in event.user_ids:
@@ -154,8 +191,11 @@ class Hub:
             targets = self._by_inbox.get(event.inbox_id, set()) | self._admins.get(
                 event.workspace_id, set()
             )
+            if event.conversation_id is not None:
+                targets |= self._by_conversation.get(event.conversation_id, set())
         else:
             targets = self._by_workspace.get(event.workspace_id, set())
+        targets = targets | also
         if targets:
             payload = orjson.dumps(
                 {
