@@ -9,10 +9,10 @@ import pytest
 
 from frontdesk.app import create_app
 from frontdesk.settings import Settings
-from tests.outbox.helpers import FakeClock, cheap_passwords
+from tests.outbox.helpers import FakeClock
 from tests.smtp_server import SMTPServer, smtp_server
 
-__all__ = ["cheap_passwords", "smtp_server"]
+__all__ = ["smtp_server"]
 
 
 @pytest.fixture

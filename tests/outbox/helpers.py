@@ -8,11 +8,8 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-import pytest
-from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from frontdesk.core import security
 from frontdesk.core.db import Database
 from frontdesk.outbox.models import OutboxJob
 
@@ -64,10 +61,3 @@ async def eventually(
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {within}s waiting for {what}")
         await asyncio.sleep(0.01)
-
-
-@pytest.fixture(autouse=True)
-def cheap_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Seeding hashes four passwords with production argon2 cost (~0.2 s each on a busy
-    machine); these tests are not about password cost. Import into a conftest to use."""
-    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))

@@ -15,9 +15,6 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.conftest import Actor, Desk, LiveServer, seed_desk
-from tests.outbox.helpers import cheap_passwords
-
-__all__ = ["cheap_passwords"]
 
 Frame = dict[str, Any]
 
