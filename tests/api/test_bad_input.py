@@ -462,3 +462,11 @@ async def test_unknown_routes_and_methods_are_problems(
 ) -> None:
     problem(await client.get(f"{API}/nothing-here", headers=desk.agent.headers), 404)
     problem(await client.put(f"{API}/conversations", headers=desk.agent.headers), 405)
+
+
+async def test_a_form_that_is_neither_json_nor_multipart_is_415(
+    client: httpx.AsyncClient, desk: Desk, conversation: dict[str, Any]
+) -> None:
+    url = f"{API}/conversations/{conversation['id']}/messages"
+    response = await client.post(url, headers=desk.agent.headers, data={"content": "hi"})
+    problem(response, 415, "application/json", "multipart/form-data")

@@ -57,8 +57,15 @@ async def _read_upload(upload: UploadFile, limit: int) -> bytes:
 async def _parse_message(
     request: Request, ctx: AppContext
 ) -> tuple[MessageCreate, list[StoredFile]]:
-    content_type = request.headers.get("content-type", "")
-    if not content_type.startswith("multipart/form-data"):
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if content_type not in ("", "application/json", "multipart/form-data"):
+        raise Problem(
+            f"send the message as application/json, or as multipart/form-data with files; "
+            f"got {content_type}",
+            status=415,
+            title="Unsupported media type",
+        )
+    if content_type != "multipart/form-data":
         try:
             return MessageCreate.model_validate_json(await request.body()), []
         except ValidationError as exc:
