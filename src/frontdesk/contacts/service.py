@@ -66,20 +66,28 @@ def checked_attributes(
         raise Unprocessable(str(exc)) from exc
 
 
+def _outs(session: Session, contacts: list[Contact]) -> list[ContactOut]:
+    """Contacts with their identities, in one query for the identities of all of them."""
+    identities = repository.identities_of(session, contact_ids=[c.id for c in contacts])
+    return [
+        ContactOut(
+            id=c.id,
+            name=c.name,
+            email=c.email,
+            phone=c.phone,
+            identities=[IdentityOut(kind=i.kind, value=i.value) for i in identities[c.id]],
+            tags=list(c.tags),
+            notes=c.notes,
+            custom_attributes=dict(c.custom_attributes),
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+        )
+        for c in contacts
+    ]
+
+
 def _out(session: Session, contact: Contact) -> ContactOut:
-    identities = repository.identities_of(session, contact_ids=[contact.id])[contact.id]
-    return ContactOut(
-        id=contact.id,
-        name=contact.name,
-        email=contact.email,
-        phone=contact.phone,
-        identities=[IdentityOut(kind=i.kind, value=i.value) for i in identities],
-        tags=list(contact.tags),
-        notes=contact.notes,
-        custom_attributes=dict(contact.custom_attributes),
-        created_at=contact.created_at,
-        updated_at=contact.updated_at,
-    )
+    return _outs(session, [contact])[0]
 
 
 def _check_identities_free(
@@ -231,22 +239,7 @@ def list_contacts(
     rows = repository.search(
         session, workspace_id=principal.workspace_id, q=q, after_id=after_id, limit=limit + 1
     )
-    identities = repository.identities_of(session, contact_ids=[c.id for c in rows[:limit]])
-    items = [
-        ContactOut(
-            id=c.id,
-            name=c.name,
-            email=c.email,
-            phone=c.phone,
-            identities=[IdentityOut(kind=i.kind, value=i.value) for i in identities[c.id]],
-            tags=list(c.tags),
-            notes=c.notes,
-            custom_attributes=dict(c.custom_attributes),
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )
-        for c in rows[:limit]
-    ]
+    items = _outs(session, rows[:limit])
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return Page(items=items, next_cursor=next_cursor)
 
