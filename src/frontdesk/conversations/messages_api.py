@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
+from sqlalchemy.exc import IntegrityError
 from starlette.datastructures import UploadFile
 
 from frontdesk.auth.dependencies import CurrentPrincipal
@@ -16,6 +17,7 @@ from frontdesk.conversations.api import limits_of
 from frontdesk.conversations.schemas import MessageCreate, MessageOut, PostedMessage
 from frontdesk.conversations.service import StoredFile
 from frontdesk.core.context import AppContext, Ctx
+from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import Problem, TooLarge, Unprocessable
 from frontdesk.core.pagination import Page
 
@@ -154,17 +156,28 @@ async def post_message(
 ) -> Response:
     data, files = await _parse_message(request, ctx)
     limits = limits_of(ctx)
-    try:
-        posted = await ctx.db.write(
-            lambda uow: service.post_message(
-                uow,
-                principal=principal,
-                conversation_id=conversation_id,
-                data=data,
-                files=files,
-                limits=limits,
-            )
+
+    def write(uow: UnitOfWork) -> PostedMessage:
+        return service.post_message(
+            uow,
+            principal=principal,
+            conversation_id=conversation_id,
+            data=data,
+            files=files,
+            limits=limits,
         )
+
+    try:
+        try:
+            posted = await ctx.db.write(write)
+        except IntegrityError:
+            if data.external_id is None:
+                raise
+            # A request with the same external id committed first (PostgreSQL, concurrent
+            # transactions): asked again, the service answers with that message.
+            posted = await ctx.db.write(write)
+            for f in files:
+                ctx.storage.delete(f.storage_key)
     except BaseException:
         # Refused or failed: the stored files belong to nothing, so remove them.
         for f in files:

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 PROBLEM_JSON = "application/problem+json"
@@ -108,6 +108,14 @@ def install(app: FastAPI) -> None:
                 422, "Invalid request", "a number in the request is out of range"
             )
         raise exc
+
+    @app.exception_handler(IntegrityError)
+    async def _integrity(_request: Request, _exc: IntegrityError) -> JSONResponse:
+        # Services check uniqueness first; this is two requests racing past that check on
+        # PostgreSQL. Nothing was written, and the client may simply send it again.
+        return problem_response(
+            409, "Conflict", "the request conflicts with a change made at the same moment; retry"
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
