@@ -44,7 +44,9 @@ def migrate() -> None:
     console.print("database is up to date")
 
 
-def _serve(host: str, port: int, *, run_worker: bool, workers: int = 1) -> None:
+def _serve(
+    host: str, port: int, *, run_worker: bool, workers: int = 1, access_log: bool = False
+) -> None:
     from frontdesk.app import create_app
 
     settings = Settings()
@@ -65,6 +67,7 @@ def _serve(host: str, port: int, *, run_worker: bool, workers: int = 1) -> None:
             port=port,
             workers=workers,
             log_level="info",
+            access_log=access_log,
             proxy_headers=True,
         )
         return
@@ -73,6 +76,8 @@ def _serve(host: str, port: int, *, run_worker: bool, workers: int = 1) -> None:
         host=host,
         port=port,
         log_level="info",
+        # A log line per request costs more than some requests: /metrics counts them instead.
+        access_log=access_log,
         proxy_headers=True,
     )
 
@@ -87,11 +92,14 @@ def _factory():  # type: ignore[no-untyped-def]  # uvicorn's multi-process entry
 def serve(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
-    workers: Annotated[int, typer.Option(help="processes (PostgreSQL + Redis only)")] = 1,
+    workers: Annotated[
+        int, typer.Option(help="processes (on SQLite they share its one write lock)")
+    ] = 1,
     with_worker: Annotated[bool, typer.Option(help="also run the outbox worker")] = False,
+    access_log: Annotated[bool, typer.Option(help="log every request")] = False,
 ) -> None:
     """Serve the web app and API (run `frontdesk worker` beside it, or --with-worker)."""
-    _serve(host, port, run_worker=with_worker, workers=workers)
+    _serve(host, port, run_worker=with_worker, workers=workers, access_log=access_log)
 
 
 @app.command()
