@@ -150,6 +150,8 @@ async def test_invited_participant_sees_a_conversation_outside_their_inboxes(
 
     r = await client.get(f"{API}/conversations/{conversation_id}", headers=h)
     assert r.status_code == 200, r.text
+    listed = await client.get(f"{API}/conversations", headers=h)
+    assert conversation_id in [c["id"] for c in listed.json()["items"]]
     messages = await client.get(f"{API}/conversations/{conversation_id}/messages", headers=h)
     assert messages.status_code == 200
     assert "Hello, I need help" in [m["content"] for m in messages.json()["items"]]
@@ -163,3 +165,5 @@ async def test_invited_participant_sees_a_conversation_outside_their_inboxes(
     )
     assert r.status_code == 200, r.text
     problem(await client.get(f"{API}/conversations/{conversation_id}", headers=h), 404)
+    listed = await client.get(f"{API}/conversations", headers=h)
+    assert conversation_id not in [c["id"] for c in listed.json()["items"]]

@@ -40,6 +40,8 @@ from frontdesk.core.models import table_of
 class ConversationFilter:
     workspace_id: int
     inbox_ids: set[int] | None  # None: every inbox of the workspace
+    # Also the conversations this user was invited into, whatever their inbox.
+    participant_user_id: int | None = None
     statuses: Sequence[str] = ()
     assignee_id: int | None = None
     unassigned: bool = False
@@ -85,7 +87,13 @@ def search(
     column, descending = _SORTS[sort]
     stmt = select(Conversation).where(Conversation.workspace_id == where.workspace_id)
     if where.inbox_ids is not None:
-        stmt = stmt.where(Conversation.inbox_id.in_(sorted(where.inbox_ids)))
+        visible: ColumnElement[bool] = Conversation.inbox_id.in_(sorted(where.inbox_ids))
+        if where.participant_user_id is not None:
+            invited = select(Participant.conversation_id).where(
+                Participant.user_id == where.participant_user_id
+            )
+            visible = or_(visible, Conversation.id.in_(invited))
+        stmt = stmt.where(visible)
     if where.statuses:
         stmt = stmt.where(Conversation.status.in_(list(where.statuses)))
     if where.unassigned:

@@ -176,6 +176,7 @@ def list_conversations(
     where = ConversationFilter(
         workspace_id=principal.workspace_id,
         inbox_ids=inbox_ids,
+        participant_user_id=None if principal.is_admin else principal.user_id,
         statuses=statuses,
         assignee_id=assignee_id,
         unassigned=assignee == "none",
