@@ -26,6 +26,7 @@ from frontdesk.core.db import Database
 from frontdesk.core.events import DomainEvent
 from frontdesk.core.metrics import Metrics, MetricsMiddleware
 from frontdesk.core.principal import Principal
+from frontdesk.core.runtime import settle_heap
 from frontdesk.core.storage import LocalStorage
 from frontdesk.inboxes.api import router as inboxes_router
 from frontdesk.landing import landing_page
@@ -58,6 +59,7 @@ def create_app(
     *,
     clock: Clock = utcnow,
     run_worker: bool = False,
+    tune_gc: bool = False,
     bus: Bus | None = None,
 ) -> FastAPI:
     settings = settings or Settings()
@@ -105,6 +107,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await bus.start()
+        if tune_gc:
+            settle_heap()  # a server's long-lived objects: see core/runtime.py
         stop = asyncio.Event()
         worker_task = asyncio.create_task(worker.run(stop)) if worker else None
         try:

@@ -72,7 +72,7 @@ def _serve(
         )
         return
     uvicorn.run(
-        create_app(settings, run_worker=run_worker),
+        create_app(settings, run_worker=run_worker, tune_gc=True),
         host=host,
         port=port,
         log_level="info",
@@ -85,7 +85,9 @@ def _serve(
 def _factory():  # type: ignore[no-untyped-def]  # uvicorn's multi-process entry point
     from frontdesk.app import create_app
 
-    return create_app(Settings(), run_worker=os.environ.get("FRONTDESK_RUN_WORKER") == "1")
+    return create_app(
+        Settings(), run_worker=os.environ.get("FRONTDESK_RUN_WORKER") == "1", tune_gc=True
+    )
 
 
 @app.command()
