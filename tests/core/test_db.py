@@ -224,3 +224,18 @@ async def test_reads_see_committed_writes(database: Database) -> None:
     for n in range(5):
         await database.write(add_job(f"r{n}"))
         assert f"r{n}" in await keys(database)
+
+
+def test_the_writer_survives_a_caller_whose_loop_has_closed(database: Database) -> None:
+    async def enqueue_and_leave() -> None:
+        # The loop ends (asyncio.run returns) before the write's answer can be delivered.
+        task = asyncio.ensure_future(database.write(add_job("orphan")))
+        await asyncio.sleep(0)
+        task.cancel()
+
+    asyncio.run(enqueue_and_leave())
+
+    async def later() -> list[str]:
+        return [await database.write(add_job(f"after{n}")) for n in range(3)]
+
+    assert asyncio.run(asyncio.wait_for(later(), 10)) == ["after0", "after1", "after2"]

@@ -11,6 +11,7 @@ Reads run on a thread pool against their own connections (WAL lets them run besi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import queue
 import threading
 from collections.abc import Awaitable, Callable, Sequence
@@ -350,7 +351,10 @@ class Database:
         if job.done is not None:
             job.done.set()
         elif job.loop is not None and job.future is not None:
-            job.loop.call_soon_threadsafe(_set_done, job.future)
+            # The caller's loop may be gone (it shut down while the write was queued); the
+            # write is committed all the same, and the writer must live on for the others.
+            with contextlib.suppress(RuntimeError):
+                job.loop.call_soon_threadsafe(_set_done, job.future)
 
 
 def _set_done(future: asyncio.Future[Any]) -> None:
