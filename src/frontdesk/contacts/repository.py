@@ -8,6 +8,7 @@ from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from frontdesk.contacts.models import Contact, ContactIdentity, CustomAttributeDefinition
+from frontdesk.core.models import insert_row
 
 
 def get(session: Session, *, workspace_id: int, contact_id: int) -> Contact | None:
@@ -106,3 +107,7 @@ def attribute_definitions(
     if applies_to:
         stmt = stmt.where(CustomAttributeDefinition.applies_to == applies_to)
     return list(session.execute(stmt.order_by(CustomAttributeDefinition.id)).scalars())
+
+
+# New rows of this capability are added (and flushed, for their ids) through here.
+insert = insert_row

@@ -120,8 +120,7 @@ def create_contact(
         created_at=uow.now(),
         updated_at=uow.now(),
     )
-    uow.session.add(contact)
-    uow.session.flush()
+    repository.insert(uow.session, contact)
     repository.replace_identities(
         uow.session,
         workspace_id=workspace_id,
@@ -258,9 +257,8 @@ def define_attribute(
         options=data.options,
         created_at=uow.now(),
     )
-    uow.session.add(definition)
     try:
-        uow.session.flush()
+        repository.insert(uow.session, definition)
     except IntegrityError as exc:
         raise Conflict(f"attribute '{data.key}' of {data.applies_to}s already exists") from exc
     return AttributeDefinitionOut.model_validate(definition)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar, TypeVar, cast
 
 from sqlalchemy import JSON, BigInteger, DateTime, Integer, MetaData, Table
 from sqlalchemy.engine import Dialect
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets 64-bit ids.
@@ -61,3 +61,13 @@ def id_column() -> Mapped[int]:
 def table_of(model: type[Base]) -> Table:
     """The Core table of a model, for statements built once on hot paths."""
     return cast(Table, model.__table__)
+
+
+ModelT = TypeVar("ModelT", bound=Base)
+
+
+def insert_row(session: Session, row: ModelT) -> ModelT:
+    """Add a new row and flush, so its id is known; a unique clash raises IntegrityError here."""
+    session.add(row)
+    session.flush()
+    return row

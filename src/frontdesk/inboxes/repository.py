@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from frontdesk.core.models import insert_row
 from frontdesk.inboxes.models import Inbox, InboxMember
 
 
@@ -42,3 +43,7 @@ def member_ids(session: Session, *, inbox_ids: Iterable[int]) -> dict[int, list[
 def set_members(session: Session, *, inbox_id: int, user_ids: Iterable[int]) -> None:
     session.execute(delete(InboxMember).where(InboxMember.inbox_id == inbox_id))
     session.add_all(InboxMember(inbox_id=inbox_id, user_id=u) for u in sorted(set(user_ids)))
+
+
+# New rows of this capability are added (and flushed, for their ids) through here.
+insert = insert_row

@@ -50,8 +50,7 @@ def create_inbox(
         settings=data.settings,
         created_at=uow.now(),
     )
-    uow.session.add(inbox)
-    uow.session.flush()
+    repository.insert(uow.session, inbox)
     repository.set_members(uow.session, inbox_id=inbox.id, user_ids=data.member_ids)
     out = _out(inbox, sorted(set(data.member_ids)))
     _record(uow, "inbox.created", principal, out, workspace_id)

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from frontdesk.core.models import insert_row
 from frontdesk.inboxes.models import Inbox, InboxMember
 from frontdesk.team.models import Team, TeamInbox, TeamMember, User, Workspace
 
@@ -142,3 +143,7 @@ def visible_inbox_ids(session: Session, *, workspace_id: int, user_id: int, role
         )
         own = own.union(teams)  # type: ignore[assignment]
     return set(session.execute(own).scalars())
+
+
+# New rows of this capability are added (and flushed, for their ids) through here.
+insert = insert_row

@@ -26,8 +26,7 @@ def create_workspace(uow: UnitOfWork, *, name: str, slug: str) -> Workspace:
     if repository.get_workspace_by_slug(uow.session, slug=slug):
         raise Conflict(f"a workspace '{slug}' already exists")
     workspace = Workspace(name=name, slug=slug, created_at=uow.now())
-    uow.session.add(workspace)
-    uow.session.flush()
+    repository.insert(uow.session, workspace)
     return workspace
 
 
@@ -46,8 +45,7 @@ def create_user(uow: UnitOfWork, *, workspace_id: int, data: UserCreate) -> User
         is_active=True,
         created_at=uow.now(),
     )
-    uow.session.add(user)
-    uow.session.flush()
+    repository.insert(uow.session, user)
     out = UserOut.model_validate(user)
     uow.record("user.created", workspace_id=workspace_id, data=out.model_dump(mode="json"))
     return out
@@ -149,9 +147,8 @@ def create_team(uow: UnitOfWork, *, principal: Principal, data: TeamCreate) -> T
         description=data.description,
         created_at=uow.now(),
     )
-    uow.session.add(team)
     try:
-        uow.session.flush()
+        repository.insert(uow.session, team)
     except IntegrityError as exc:
         raise Conflict(f"a team named '{data.name}' already exists") from exc
     repository.set_team_members(uow.session, team_id=team.id, user_ids=data.member_ids)
