@@ -331,6 +331,13 @@ def main() -> None:
     parser.add_argument("--content-chars", type=int, default=200, help="message length")
     parser.add_argument("--baseline-seconds", type=float, default=3.0)
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="with --server cli: `frontdesk serve --workers N` (server CPU then counts only "
+        "the parent process; see machine_busy_percent)",
+    )
+    parser.add_argument(
         "--server",
         choices=("cli", "uvicorn"),
         default="cli",
@@ -403,7 +410,11 @@ def main() -> None:
         )
         messages_before = harness.count_rows(work.database_url, "messages")
         server = harness.start_server(
-            work, mode=args.server, nice=args.nice, app_factory=args.app_factory
+            work,
+            mode=args.server,
+            nice=args.nice,
+            app_factory=args.app_factory,
+            workers=args.workers,
         )
         result["server_command"] = " ".join(
             Path(c).name if i == 0 else c for i, c in enumerate(server.command)

@@ -570,6 +570,7 @@ def start_server(
     extra_env: dict[str, str] | None = None,
     nice: int = 0,
     app_factory: str | None = None,
+    workers: int = 1,
 ) -> Server:
     """`frontdesk serve` (mode "cli", as shipped) or plain `python -m uvicorn` on an app
     factory without the access log (mode "uvicorn"; `app_factory` "module:function", importable
@@ -583,6 +584,7 @@ def start_server(
             "127.0.0.1",
             "--port",
             str(port),
+            *(["--workers", str(workers)] if workers > 1 else []),
         ]
     elif mode == "uvicorn":
         command = [
