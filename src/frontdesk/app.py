@@ -11,9 +11,10 @@ from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.requests import Request
 
-from frontdesk import jobs
+from frontdesk import jobs, web
 from frontdesk.auth.api import router as auth_router
 from frontdesk.auth.cache import PrincipalCache
+from frontdesk.auth.throttle import LoginThrottles
 from frontdesk.contacts.api import router as contacts_router
 from frontdesk.conversations import service as conversations_service
 from frontdesk.conversations.api import router as conversations_router
@@ -132,6 +133,7 @@ def create_app(
     app.state.ctx = ctx
     app.state.hub = hub
     app.state.principal_cache = principal_cache
+    app.state.login_throttles = LoginThrottles()
     app.state.metrics = metrics
     app.state.worker = worker
     errors.install(app)
@@ -150,6 +152,8 @@ def create_app(
         realtime_router,
     ):
         app.include_router(router, prefix="/api/v1")
+
+    web.mount_app(app)
 
     @app.get("/", include_in_schema=False)
     async def landing() -> HTMLResponse:

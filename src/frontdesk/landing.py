@@ -12,6 +12,7 @@ code{{background:#f3f4f6;padding:0 .3em}}</style></head><body>
 <h1>Frontdesk</h1>
 <p>The desk is running. / Сервис работает.</p>
 <ul>
+<li><a href="/app/">Agent workspace</a> / рабочее место оператора</li>
 <li><a href="/api/docs">API documentation</a> / документация API</li>
 <li><a href="/api/v1/openapi.json">OpenAPI</a></li>
 <li><a href="/healthz">Health</a> · <a href="/metrics">Metrics</a></li>

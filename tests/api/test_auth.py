@@ -39,6 +39,10 @@ async def test_login_sets_httponly_session_cookie_and_readable_csrf_cookie(
         "workspace_id": desk.workspace_id,
         "role": "agent",
         "via": "session",
+        "name": "Agent",
+        "email": desk.agent.email,
+        "language": "en",
+        "time_zone": "UTC",
     }
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 
 from fastapi import APIRouter, Request, Response
@@ -7,16 +8,33 @@ from fastapi import APIRouter, Request, Response
 from frontdesk.auth import service
 from frontdesk.auth.dependencies import CSRF_COOKIE, SESSION_COOKIE, CurrentPrincipal
 from frontdesk.auth.schemas import LoginIn, LoginOut, MeOut, NewTokenOut, TokenCreate, TokenOut
+from frontdesk.auth.throttle import LoginThrottles
 from frontdesk.core.context import Ctx
+from frontdesk.core.errors import TooManyRequests, Unauthorized
+from frontdesk.team import service as team_service
 
 router = APIRouter(tags=["auth"])
 
 
 @router.post("/auth/login", response_model=LoginOut)
-async def login(body: LoginIn, ctx: Ctx, response: Response) -> LoginOut:
-    user_id = await ctx.db.read(
-        lambda s: service.check_credentials(s, email=body.email, password=body.password)
-    )
+async def login(body: LoginIn, ctx: Ctx, request: Request, response: Response) -> LoginOut:
+    throttles: LoginThrottles = request.app.state.login_throttles
+    address = request.client.host if request.client else "unknown"
+    wait = throttles.retry_after(email=body.email, address=address)
+    if wait is not None:
+        seconds = max(1, math.ceil(wait))
+        raise TooManyRequests(
+            f"too many failed logins; try again in {seconds} seconds",
+            headers={"Retry-After": str(seconds)},
+        )
+    try:
+        user_id = await ctx.db.read(
+            lambda s: service.check_credentials(s, email=body.email, password=body.password)
+        )
+    except Unauthorized:
+        throttles.failed(email=body.email, address=address)
+        raise
+    throttles.succeeded(email=body.email)
     lifetime = timedelta(days=ctx.settings.session_days)
     new = await ctx.db.write(
         lambda uow: service.start_session(uow, user_id=user_id, lifetime=lifetime)
@@ -57,12 +75,20 @@ async def logout(request: Request, ctx: Ctx, _principal: CurrentPrincipal) -> Re
 
 
 @router.get("/auth/me", response_model=MeOut)
-async def me(principal: CurrentPrincipal) -> MeOut:
+async def me(ctx: Ctx, principal: CurrentPrincipal) -> MeOut:
+    # The browser app greets the user and shows times in their zone and language.
+    user = await ctx.db.read(
+        lambda s: team_service.get_user(s, principal=principal, user_id=principal.user_id)
+    )
     return MeOut(
         user_id=principal.user_id,
         workspace_id=principal.workspace_id,
         role=principal.role.value,
         via=principal.via,
+        name=user.name,
+        email=user.email,
+        language=user.language,
+        time_zone=user.time_zone,
     )
 
 

@@ -40,3 +40,7 @@ class MeOut(OutputModel):
     workspace_id: int
     role: str
     via: str
+    name: str
+    email: str
+    language: str
+    time_zone: str

@@ -20,10 +20,17 @@ class Problem(Exception):
     title: str = "Bad request"
 
     def __init__(
-        self, detail: str, *, status: int | None = None, title: str | None = None, **extra: Any
+        self,
+        detail: str,
+        *,
+        status: int | None = None,
+        title: str | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
     ) -> None:
         super().__init__(detail)
         self.detail = detail
+        self.headers = headers
         if status is not None:
             self.status = status
         if title is not None:
@@ -49,6 +56,11 @@ class Unauthorized(Problem):
 class Conflict(Problem):
     status = 409
     title = "Conflict"
+
+
+class TooManyRequests(Problem):
+    status = 429
+    title = "Too many requests"
 
 
 class Unprocessable(Problem):
@@ -84,7 +96,9 @@ def _describe(error: dict[str, Any]) -> str:
 def install(app: FastAPI) -> None:
     @app.exception_handler(Problem)
     async def _problem(_request: Request, exc: Problem) -> JSONResponse:
-        return problem_response(exc.status, exc.title, exc.detail, **exc.extra)
+        response = problem_response(exc.status, exc.title, exc.detail, **exc.extra)
+        response.headers.update(exc.headers or {})
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_request: Request, exc: RequestValidationError) -> JSONResponse:

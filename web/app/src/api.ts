@@ -1,0 +1,133 @@
+// The desk's REST API (/api/v1), authenticated by the session cookie. Unsafe requests echo the
+// CSRF cookie in X-CSRF-Token (double submit); every error is RFC 9457 problem+json.
+
+export type Role = "agent" | "supervisor" | "admin";
+export type ConversationStatus = "bot" | "open" | "pending" | "snoozed" | "resolved";
+
+export interface Me {
+  user_id: number;
+  workspace_id: number;
+  role: Role;
+  via: "session" | "token";
+  name: string;
+  email: string;
+  language: string;
+  time_zone: string;
+}
+
+export interface LoginResult {
+  user_id: number;
+  csrf_token: string;
+  expires_at: string;
+}
+
+export interface ContactSummary {
+  id: number;
+  name: string;
+  email: string | null;
+  phone: string | null;
+}
+
+export interface Conversation {
+  id: number;
+  number: number;
+  inbox_id: number;
+  contact: ContactSummary;
+  subject: string;
+  status: ConversationStatus;
+  priority: string;
+  type: string;
+  assignee_id: number | null;
+  team_id: number | null;
+  labels: string[];
+  last_activity_at: string;
+  waiting_since: string | null;
+  message_count: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  next_cursor: string | null;
+}
+
+export interface Problem {
+  type?: string;
+  title?: string;
+  status: number;
+  detail?: string;
+  errors?: { loc: (string | number)[]; msg: string; type: string }[];
+}
+
+/** A refused request: the problem the desk described (or one made up for a non-JSON answer). */
+export class ApiError extends Error {
+  readonly status: number;
+  readonly problem: Problem;
+
+  constructor(problem: Problem) {
+    super(problem.detail ?? problem.title ?? `HTTP ${problem.status}`);
+    this.name = "ApiError";
+    this.status = problem.status;
+    this.problem = problem;
+  }
+}
+
+export const CSRF_COOKIE = "frontdesk_csrf";
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function csrfToken(cookies: string = globalThis.document?.cookie ?? ""): string | null {
+  for (const part of cookies.split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === CSRF_COOKIE) return decodeURIComponent(value.join("="));
+  }
+  return null;
+}
+
+async function problemOf(response: Response): Promise<Problem> {
+  const type = response.headers.get("content-type") ?? "";
+  if (type.includes("json")) {
+    try {
+      const body = (await response.json()) as Partial<Problem>;
+      return { ...body, status: response.status };
+    } catch {
+      // fall through: a broken body still has a status
+    }
+  }
+  return { status: response.status, title: response.statusText || `HTTP ${response.status}` };
+}
+
+export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const headers: Record<string, string> = { Accept: "application/json" };
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  if (!SAFE_METHODS.has(method)) {
+    const token = csrfToken();
+    if (token) headers["X-CSRF-Token"] = token;
+  }
+  let response: Response;
+  try {
+    response = await fetch(`/api/v1${path}`, {
+      method,
+      headers,
+      credentials: "same-origin",
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new ApiError({ status: 0, title: "Network error", detail: "the desk is unreachable" });
+  }
+  if (!response.ok) throw new ApiError(await problemOf(response));
+  if (response.status === 204) return undefined as T;
+  return (await response.json()) as T;
+}
+
+export const api = {
+  login: (email: string, password: string) =>
+    request<LoginResult>("POST", "/auth/login", { email, password }),
+  logout: () => request<undefined>("POST", "/auth/logout"),
+  me: () => request<Me>("GET", "/auth/me"),
+  conversations: (params: Record<string, string> = {}) => {
+    const query = new URLSearchParams(params).toString();
+    return request<Page<Conversation>>("GET", `/conversations${query ? `?${query}` : ""}`);
+  },
+  conversation: (id: number) => request<Conversation>("GET", `/conversations/${id}`),
+};
+
+export type Api = typeof api;

@@ -1,0 +1,24 @@
+import { createRouter, createWebHistory } from "vue-router";
+
+import { useSessionStore } from "./stores/session";
+import LoginView from "./views/LoginView.vue";
+import ShellView from "./views/ShellView.vue";
+
+export const router = createRouter({
+  history: createWebHistory("/app/"),
+  routes: [
+    { path: "/login", name: "login", component: LoginView },
+    { path: "/", name: "home", component: ShellView, meta: { requiresAuth: true } },
+    { path: "/:rest(.*)*", redirect: "/" },
+  ],
+});
+
+router.beforeEach(async (to) => {
+  const session = useSessionStore();
+  if (!session.checked) await session.check();
+  if (to.meta.requiresAuth && !session.me) {
+    return { name: "login", query: to.fullPath === "/" ? {} : { next: to.fullPath } };
+  }
+  if (to.name === "login" && session.me) return { name: "home" };
+  return true;
+});
