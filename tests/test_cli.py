@@ -99,3 +99,17 @@ def test_several_processes_on_postgresql_without_redis_are_refused_with_the_reas
     result = runner.invoke(cli, ["serve", "--workers", "2"])
     assert result.exit_code == 2
     assert "PostgreSQL" in result.output and "Redis" in result.output
+
+
+def test_demo_seeds_once_and_prints_where_to_go_and_the_logins(env: Path) -> None:
+    first = runner.invoke(cli, ["demo", "--seed-only", "--conversations", "12", "--port", "8123"])
+    assert first.exit_code == 0, first.output
+    assert "http://127.0.0.1:8123/app/" in first.output
+    assert "admin@demo.frontdesk.example.com" in first.output
+    assert "demo-password" in first.output
+    again = runner.invoke(cli, ["demo", "--seed-only", "--port", "8123"])
+    assert again.exit_code == 0, again.output
+    assert "admin@demo.frontdesk.example.com" in again.output
+
+    bad = runner.invoke(cli, ["demo", "--seed-only", "--conversations", "0"])
+    assert bad.exit_code == 2

@@ -132,17 +132,23 @@ def demo(
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     seed_only: Annotated[bool, typer.Option(help="seed and exit without serving")] = False,
+    conversations: Annotated[
+        int, typer.Option(min=1, max=1_000_000, help="how many conversations to seed")
+    ] = 1000,
 ) -> None:
     """Migrate, seed a demo workspace once, and serve web + worker in one process."""
     from frontdesk.core.migrate import upgrade
-    from frontdesk.demo.seed import DEMO_PASSWORD, seed_demo
+    from frontdesk.demo.seed import DEMO_PASSWORD, DemoSize, seed_demo
 
     settings = Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
-    result = seed_demo(settings, console=console)
+    # About one contact for every five conversations, as in the default demo (200 : 1,000).
+    size = DemoSize(contacts=max(10, conversations // 5), conversations=conversations)
+    result = seed_demo(settings, console=console, size=size)
     url = f"http://{host}:{port}"
     console.print(f"\n[bold]Frontdesk demo[/bold] at [link={url}]{url}[/link]")
+    console.print(f"Agent workspace: [link={url}/app/]{url}/app/[/link]")
     console.print(f"API docs: {url}/api/docs")
     console.print(f"Logins (password [bold]{DEMO_PASSWORD}[/bold]):")
     for email, role in result.logins:
