@@ -38,6 +38,33 @@ GOAL_OPEN_LOOP_P99_MS = 50.0
 
 
 # --------------------------------------------------------------------------- load processes
+
+
+def run_phase(
+    args: argparse.Namespace,
+    pid: int,
+    process: Any,
+    confs: list[dict[str, Any]],
+    profile: Path | None,
+    measure_from: float,
+    end_at: float,
+) -> tuple[harness.CpuWindow, Any, list[dict[str, Any]]]:
+    """Start the load processes, measure CPU (and profile) over the window, collect results."""
+    cpu = harness.CpuWindow(pid, args.database_url)
+    load = harness.LoadProcesses(process, confs, nice=args.nice)
+    time.sleep(max(0.0, measure_from - time.monotonic()))
+    harness.renice_postgres(args.database_url, args.nice)
+    cpu.start()
+    profiler = (
+        harness.Profiler(pid, profile, seconds=args.duration - 1, gil=args.profile_gil)
+        if profile is not None
+        else None
+    )
+    time.sleep(max(0.0, end_at - time.monotonic()))
+    cpu.stop()
+    return cpu, profiler, load.results()
+
+
 def closed_loop_process(conf: dict[str, Any], pipe: Any) -> None:
     harness.use_uvloop()
     pipe.send(asyncio.run(_closed_loop(conf)))
@@ -174,19 +201,9 @@ def closed_loop(
         for p in range(procs)
     ]
     log(f"closed loop: {connections} connections, {args.warmup}+{args.duration} s")
-    cpu = harness.CpuWindow(pid, args.database_url)
-    load = harness.LoadProcesses(closed_loop_process, confs, nice=args.nice)
-    time.sleep(max(0.0, measure_from - time.monotonic()))
-    harness.renice_postgres(args.database_url, args.nice)
-    cpu.start()
-    profiler = (
-        harness.Profiler(pid, profile, seconds=args.duration - 1, gil=args.profile_gil)
-        if profile is not None
-        else None
+    cpu, profiler, results = run_phase(
+        args, pid, closed_loop_process, confs, profile, measure_from, end_at
     )
-    time.sleep(max(0.0, end_at - time.monotonic()))
-    cpu.stop()
-    results = load.results()
     latencies = [x for r in results for x in r["latencies"]]
     answered_at = [x for r in results for x in r["answered_at"]]
     generator_cpu = sum(r["cpu_seconds"] for r in results)
@@ -239,19 +256,9 @@ def open_loop(
         for p in range(procs)
     ]
     log(f"open loop: {args.rate} messages/s, {args.warmup}+{args.duration} s")
-    cpu = harness.CpuWindow(pid, args.database_url)
-    load = harness.LoadProcesses(open_loop_process, confs, nice=args.nice)
-    time.sleep(max(0.0, measure_from - time.monotonic()))
-    harness.renice_postgres(args.database_url, args.nice)
-    cpu.start()
-    profiler = (
-        harness.Profiler(pid, profile, seconds=args.duration - 1, gil=args.profile_gil)
-        if profile is not None
-        else None
+    cpu, profiler, results = run_phase(
+        args, pid, open_loop_process, confs, profile, measure_from, end_at
     )
-    time.sleep(max(0.0, end_at - time.monotonic()))
-    cpu.stop()
-    results = load.results()
     from_schedule = [x for r in results for x in r["latencies"]]
     from_send = [x for r in results for x in r["from_send"]]
     generator_cpu = sum(r["cpu_seconds"] for r in results)
