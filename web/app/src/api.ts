@@ -45,6 +45,42 @@ export interface Conversation {
   message_count: number;
 }
 
+export type MessageKind = "incoming" | "outgoing" | "note" | "system" | "bot";
+
+export interface Attachment {
+  id: number;
+  file_name: string;
+  content_type: string;
+  size: number;
+  url: string;
+}
+
+export interface Message {
+  id: number;
+  conversation_id: number;
+  inbox_id: number;
+  kind: MessageKind;
+  private: boolean;
+  sender_type: string;
+  sender_id: number | null;
+  content: string;
+  content_attributes: Record<string, unknown>;
+  external_id: string | null;
+  delivery_status: string | null;
+  delivery_error?: string | null;
+  attachments: Attachment[];
+  created_at: string;
+}
+
+export interface User {
+  id: number;
+  email: string;
+  name: string;
+  role: Role;
+  availability: string;
+  is_active: boolean;
+}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -128,6 +164,21 @@ export const api = {
     return request<Page<Conversation>>("GET", `/conversations${query ? `?${query}` : ""}`);
   },
   conversation: (id: number) => request<Conversation>("GET", `/conversations/${id}`),
+  /** The newest page of a conversation's messages (oldest first), or the page before/after an id. */
+  messages: (id: number, params: { before?: number | string; after?: number; limit?: number } = {}) => {
+    const query = new URLSearchParams();
+    for (const [key, value] of Object.entries(params)) {
+      if (value !== undefined) query.set(key, String(value));
+    }
+    const text = query.toString();
+    const suffix = text ? `?${text}` : "";
+    return request<Page<Message>>("GET", `/conversations/${id}/messages${suffix}`);
+  },
+  postMessage: (id: number, body: { content: string; private: boolean }) =>
+    request<Message>("POST", `/conversations/${id}/messages`, body),
+  setStatus: (id: number, status: ConversationStatus) =>
+    request<Conversation>("POST", `/conversations/${id}/status`, { status }),
+  users: () => request<User[]>("GET", "/users"),
 };
 
 export type Api = typeof api;

@@ -1,6 +1,7 @@
 import { createRouter, createWebHistory } from "vue-router";
 
 import { useSessionStore } from "./stores/session";
+import ConversationView from "./views/ConversationView.vue";
 import LoginView from "./views/LoginView.vue";
 import ShellView from "./views/ShellView.vue";
 
@@ -9,6 +10,12 @@ export const router = createRouter({
   routes: [
     { path: "/login", name: "login", component: LoginView },
     { path: "/", name: "home", component: ShellView, meta: { requiresAuth: true } },
+    {
+      path: "/conversations/:id(\\d+)",
+      name: "conversation",
+      component: ConversationView,
+      meta: { requiresAuth: true },
+    },
     { path: "/:rest(.*)*", redirect: "/" },
   ],
 });

@@ -1,0 +1,214 @@
+import { defineStore } from "pinia";
+import { computed, ref } from "vue";
+
+import { api, type Conversation, type ConversationStatus, type Message } from "../api";
+import type { EventFrame } from "../realtime";
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+function isMessage(value: unknown): value is Message {
+  return (
+    isObject(value) &&
+    typeof value.id === "number" &&
+    typeof value.conversation_id === "number" &&
+    typeof value.kind === "string" &&
+    typeof value.created_at === "string"
+  );
+}
+
+function isConversation(value: unknown): value is Conversation {
+  return (
+    isObject(value) &&
+    typeof value.id === "number" &&
+    typeof value.number === "number" &&
+    isObject(value.contact) &&
+    typeof value.status === "string"
+  );
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** The open conversation: its header and its timeline, kept live by websocket events. */
+export const useTimelineStore = defineStore("timeline", () => {
+  const conversationId = ref<number | null>(null);
+  const conversation = ref<Conversation | null>(null);
+  const messages = ref<Message[]>([]);
+  // The `before` cursor of the next older page; null when the oldest message is shown.
+  const olderCursor = ref<string | null>(null);
+  const loading = ref(false);
+  const loadingOlder = ref(false);
+  const error = ref<string | null>(null);
+  const sending = ref(false);
+  const sendError = ref<string | null>(null);
+  const actionError = ref<string | null>(null);
+  // Bumped on every open: answers for a conversation the user already left are dropped.
+  let generation = 0;
+
+  const lastId = computed(() => messages.value.at(-1)?.id ?? null);
+
+  /** Merge messages in: each id once (the newer copy wins), ordered by id, as the desk does. */
+  function add(incoming: Message[]): void {
+    const mine = incoming.filter((m) => m.conversation_id === conversationId.value);
+    if (mine.length === 0) return;
+    const byId = new Map(messages.value.map((m) => [m.id, m]));
+    for (const message of mine) byId.set(message.id, message);
+    messages.value = [...byId.values()].sort((a, b) => a.id - b.id);
+  }
+
+  async function open(id: number): Promise<void> {
+    const current = ++generation;
+    conversationId.value = id;
+    conversation.value = null;
+    messages.value = [];
+    olderCursor.value = null;
+    error.value = null;
+    sendError.value = null;
+    actionError.value = null;
+    loading.value = true;
+    try {
+      const [found, page] = await Promise.all([api.conversation(id), api.messages(id)]);
+      if (current !== generation) return;
+      conversation.value = found;
+      add(page.items); // events that arrived meanwhile are kept
+      olderCursor.value = page.next_cursor;
+    } catch (e) {
+      if (current === generation) error.value = describe(e);
+    } finally {
+      if (current === generation) loading.value = false;
+    }
+  }
+
+  async function loadOlder(): Promise<void> {
+    const id = conversationId.value;
+    if (id === null || olderCursor.value === null || loadingOlder.value) return;
+    const current = generation;
+    loadingOlder.value = true;
+    try {
+      const page = await api.messages(id, { before: olderCursor.value });
+      if (current !== generation) return;
+      add(page.items);
+      olderCursor.value = page.next_cursor;
+    } catch (e) {
+      if (current === generation) error.value = describe(e);
+    } finally {
+      loadingOlder.value = false;
+    }
+  }
+
+  /** After a reconnect: events are not replayed, so fetch what came after the last one shown. */
+  async function catchUp(): Promise<void> {
+    const id = conversationId.value;
+    if (id === null) return;
+    if (lastId.value === null) {
+      await open(id);
+      return;
+    }
+    const current = generation;
+    try {
+      const found = await api.conversation(id);
+      if (current !== generation) return;
+      conversation.value = found;
+      let after: number | null = lastId.value;
+      while (after !== null) {
+        const page = await api.messages(id, { after });
+        if (current !== generation) return;
+        add(page.items);
+        after = page.next_cursor === null ? null : Number(page.next_cursor);
+        if (Number.isNaN(after)) after = null;
+      }
+    } catch (e) {
+      if (current === generation) error.value = describe(e);
+    }
+  }
+
+  /** Apply one websocket frame; anything about other conversations is ignored. */
+  function applyEvent(frame: EventFrame): void {
+    const id = conversationId.value;
+    if (id === null) return;
+    if (frame.type === "message.created") {
+      // Posted messages carry a summary of their conversation (status, assignee).
+      const summary = frame.data.conversation;
+      if (!isMessage(frame.data) || frame.data.conversation_id !== id) return;
+      add([frame.data]);
+      if (conversation.value && isObject(summary) && summary.id === id) {
+        const { status, assignee_id, team_id } = summary as Partial<Conversation>;
+        conversation.value = {
+          ...conversation.value,
+          ...(status !== undefined && { status }),
+          ...(assignee_id !== undefined && { assignee_id }),
+          ...(team_id !== undefined && { team_id }),
+        };
+      }
+      return;
+    }
+    if (frame.type.startsWith("conversation.") && isConversation(frame.data)) {
+      if (frame.data.id === id) conversation.value = frame.data;
+    }
+  }
+
+  /** Post a reply (or a private note); true when the desk stored it. */
+  async function send(content: string, asNote: boolean): Promise<boolean> {
+    const id = conversationId.value;
+    if (id === null || sending.value || content.trim() === "") return false;
+    sending.value = true;
+    sendError.value = null;
+    try {
+      add([await api.postMessage(id, { content, private: asNote })]);
+      return true;
+    } catch (e) {
+      sendError.value = describe(e);
+      return false;
+    } finally {
+      sending.value = false;
+    }
+  }
+
+  async function setStatus(status: ConversationStatus): Promise<void> {
+    const id = conversationId.value;
+    if (id === null) return;
+    actionError.value = null;
+    try {
+      const updated = await api.setStatus(id, status);
+      if (conversationId.value === id) conversation.value = updated;
+    } catch (e) {
+      actionError.value = describe(e);
+    }
+  }
+
+  function close(): void {
+    generation++;
+    conversationId.value = null;
+    conversation.value = null;
+    messages.value = [];
+    olderCursor.value = null;
+    error.value = null;
+    sendError.value = null;
+    actionError.value = null;
+    loading.value = false;
+  }
+
+  return {
+    conversationId,
+    conversation,
+    messages,
+    olderCursor,
+    loading,
+    loadingOlder,
+    error,
+    sending,
+    sendError,
+    actionError,
+    lastId,
+    open,
+    loadOlder,
+    catchUp,
+    applyEvent,
+    send,
+    setStatus,
+    close,
+  };
+});
