@@ -61,7 +61,8 @@ def test_agent_replies_notes_resolves_and_reopens_live(
     log_in(page, server, desk.agent.email, PASSWORD)
     page.locator(f'tr[data-conversation-id="{cid}"]').click()
     expect(page).to_have_url(re.compile(rf"/app/conversations/{cid}$"))
-    expect(page.get_by_role("heading")).to_have_text(f"Conversation #{conversation['number']}")
+    heading = page.get_by_role("heading", level=1)  # the list beside it has its own heading
+    expect(heading).to_have_text(f"Conversation #{conversation['number']}")
     expect(page.get_by_test_id("contact-name")).to_have_text("Ivan Petrov")
     expect(page.get_by_test_id("conversation-status")).to_have_text("Open")
     timeline = page.get_by_test_id("timeline")

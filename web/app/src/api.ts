@@ -3,6 +3,8 @@
 
 export type Role = "agent" | "supervisor" | "admin";
 export type ConversationStatus = "bot" | "open" | "pending" | "snoozed" | "resolved";
+export type ConversationPriority = "low" | "normal" | "high" | "urgent";
+export const PRIORITIES: readonly ConversationPriority[] = ["low", "normal", "high", "urgent"];
 
 export interface Me {
   user_id: number;
@@ -35,7 +37,8 @@ export interface Conversation {
   contact: ContactSummary;
   subject: string;
   status: ConversationStatus;
-  priority: string;
+  snoozed_until?: string | null;
+  priority: ConversationPriority;
   type: string;
   assignee_id: number | null;
   team_id: number | null;
@@ -79,6 +82,20 @@ export interface User {
   role: Role;
   availability: string;
   is_active: boolean;
+}
+
+export interface Team {
+  id: number;
+  name: string;
+  description: string;
+  member_ids: number[];
+  inbox_ids: number[];
+}
+
+/** Who works a conversation; a field left out stays as it is, null clears it. */
+export interface AssignmentChange {
+  assignee_id?: number | null;
+  team_id?: number | null;
 }
 
 export interface Page<T> {
@@ -176,9 +193,17 @@ export const api = {
   },
   postMessage: (id: number, body: { content: string; private: boolean }) =>
     request<Message>("POST", `/conversations/${id}/messages`, body),
-  setStatus: (id: number, status: ConversationStatus) =>
-    request<Conversation>("POST", `/conversations/${id}/status`, { status }),
+  setStatus: (id: number, status: ConversationStatus, snoozedUntil?: string) =>
+    request<Conversation>("POST", `/conversations/${id}/status`, {
+      status,
+      ...(snoozedUntil !== undefined && { snoozed_until: snoozedUntil }),
+    }),
+  assign: (id: number, change: AssignmentChange) =>
+    request<Conversation>("POST", `/conversations/${id}/assignment`, change),
+  update: (id: number, change: { priority?: ConversationPriority }) =>
+    request<Conversation>("PATCH", `/conversations/${id}`, change),
   users: () => request<User[]>("GET", "/users"),
+  teams: () => request<Team[]>("GET", "/teams"),
 };
 
 export type Api = typeof api;

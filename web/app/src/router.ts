@@ -9,12 +9,15 @@ export const router = createRouter({
   history: createWebHistory("/app/"),
   routes: [
     { path: "/login", name: "login", component: LoginView },
-    { path: "/", name: "home", component: ShellView, meta: { requiresAuth: true } },
     {
-      path: "/conversations/:id(\\d+)",
-      name: "conversation",
-      component: ConversationView,
+      // The shell (header, websocket, list) stays while conversations open beside the list.
+      path: "/",
+      component: ShellView,
       meta: { requiresAuth: true },
+      children: [
+        { path: "", name: "home", component: { render: () => null } },
+        { path: "conversations/:id(\\d+)", name: "conversation", component: ConversationView },
+      ],
     },
     { path: "/:rest(.*)*", redirect: "/" },
   ],

@@ -35,6 +35,7 @@ const en = {
     loadFailed: "Could not load the conversation: {detail}",
     assignee: "Assignee: {name}",
     unassigned: "Unassigned",
+    snoozedUntil: "Snoozed until {time}",
     resolve: "Resolve",
     reopen: "Reopen",
     actionFailed: "That did not work: {detail}",
@@ -58,6 +59,25 @@ const en = {
       other: "{actor}: {text}",
       desk: "The desk",
     },
+  },
+  actions: {
+    agent: "Agent",
+    team: "Team",
+    noTeam: "No team",
+    priority: "Priority",
+    snooze: "Snooze…",
+    pending: "Set pending",
+  },
+  snooze: {
+    hour: "For 1 hour",
+    tomorrow: "Until tomorrow 9:00",
+    monday: "Until next Monday 9:00",
+  },
+  priority: {
+    low: "Low",
+    normal: "Normal",
+    high: "High",
+    urgent: "Urgent",
   },
   delivery: {
     sent: "Sent",

@@ -36,6 +36,7 @@ const ru: Messages = {
     loadFailed: "Не удалось загрузить диалог: {detail}",
     assignee: "Ответственный: {name}",
     unassigned: "Не назначен",
+    snoozedUntil: "Отложен до {time}",
     resolve: "Решить",
     reopen: "Открыть снова",
     actionFailed: "Не получилось: {detail}",
@@ -59,6 +60,25 @@ const ru: Messages = {
       other: "{actor}: {text}",
       desk: "Система",
     },
+  },
+  actions: {
+    agent: "Оператор",
+    team: "Команда",
+    noTeam: "Без команды",
+    priority: "Приоритет",
+    snooze: "Отложить…",
+    pending: "В ожидание",
+  },
+  snooze: {
+    hour: "На 1 час",
+    tomorrow: "До завтра, 9:00",
+    monday: "До понедельника, 9:00",
+  },
+  priority: {
+    low: "Низкий",
+    normal: "Обычный",
+    high: "Высокий",
+    urgent: "Срочный",
   },
   delivery: {
     sent: "Отправлено",

@@ -1,7 +1,14 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 
-import { api, type Conversation, type ConversationStatus, type Message } from "../api";
+import {
+  api,
+  type AssignmentChange,
+  type Conversation,
+  type ConversationPriority,
+  type ConversationStatus,
+  type Message,
+} from "../api";
 import type { EventFrame } from "../realtime";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -47,6 +54,8 @@ export const useTimelineStore = defineStore("timeline", () => {
   const actionError = ref<string | null>(null);
   // Bumped on every open: answers for a conversation the user already left are dropped.
   let generation = 0;
+  // The open in flight: a catch-up after (re)connecting waits for it rather than racing it.
+  let opening: Promise<void> = Promise.resolve();
 
   const lastId = computed(() => messages.value.at(-1)?.id ?? null);
 
@@ -59,7 +68,12 @@ export const useTimelineStore = defineStore("timeline", () => {
     messages.value = [...byId.values()].sort((a, b) => a.id - b.id);
   }
 
-  async function open(id: number): Promise<void> {
+  function open(id: number): Promise<void> {
+    opening = load(id);
+    return opening;
+  }
+
+  async function load(id: number): Promise<void> {
     const current = ++generation;
     conversationId.value = id;
     conversation.value = null;
@@ -101,6 +115,7 @@ export const useTimelineStore = defineStore("timeline", () => {
 
   /** After a reconnect: events are not replayed, so fetch what came after the last one shown. */
   async function catchUp(): Promise<void> {
+    await opening;
     const id = conversationId.value;
     if (id === null) return;
     if (lastId.value === null) {
@@ -167,16 +182,33 @@ export const useTimelineStore = defineStore("timeline", () => {
     }
   }
 
-  async function setStatus(status: ConversationStatus): Promise<void> {
+  /** Run one header action; the desk's answer replaces the header, its problem is shown. */
+  async function act(change: (id: number) => Promise<Conversation>): Promise<void> {
     const id = conversationId.value;
     if (id === null) return;
     actionError.value = null;
     try {
-      const updated = await api.setStatus(id, status);
+      const updated = await change(id);
       if (conversationId.value === id) conversation.value = updated;
     } catch (e) {
-      actionError.value = describe(e);
+      if (conversationId.value === id) actionError.value = describe(e);
     }
+  }
+
+  function setStatus(status: ConversationStatus): Promise<void> {
+    return act((id) => api.setStatus(id, status));
+  }
+
+  function snooze(until: Date): Promise<void> {
+    return act((id) => api.setStatus(id, "snoozed", until.toISOString()));
+  }
+
+  function assign(change: AssignmentChange): Promise<void> {
+    return act((id) => api.assign(id, change));
+  }
+
+  function setPriority(priority: ConversationPriority): Promise<void> {
+    return act((id) => api.update(id, { priority }));
   }
 
   function close(): void {
@@ -209,6 +241,9 @@ export const useTimelineStore = defineStore("timeline", () => {
     applyEvent,
     send,
     setStatus,
+    snooze,
+    assign,
+    setPriority,
     close,
   };
 });
