@@ -43,9 +43,16 @@ export interface Conversation {
   assignee_id: number | null;
   team_id: number | null;
   labels: string[];
+  created_at?: string;
   last_activity_at: string;
   waiting_since: string | null;
   message_count: number;
+}
+
+export interface Inbox {
+  id: number;
+  name: string;
+  channel_type: string;
 }
 
 export type MessageKind = "incoming" | "outgoing" | "note" | "system" | "bot";
@@ -176,7 +183,8 @@ export const api = {
     request<LoginResult>("POST", "/auth/login", { email, password }),
   logout: () => request<undefined>("POST", "/auth/logout"),
   me: () => request<Me>("GET", "/auth/me"),
-  conversations: (params: Record<string, string> = {}) => {
+  /** A page of the list; pairs repeat a key (`status=open&status=pending`). */
+  conversations: (params: Record<string, string> | [string, string][] = {}) => {
     const query = new URLSearchParams(params).toString();
     return request<Page<Conversation>>("GET", `/conversations${query ? `?${query}` : ""}`);
   },
@@ -204,6 +212,7 @@ export const api = {
     request<Conversation>("PATCH", `/conversations/${id}`, change),
   users: () => request<User[]>("GET", "/users"),
   teams: () => request<Team[]>("GET", "/teams"),
+  inboxes: () => request<Inbox[]>("GET", "/inboxes"),
 };
 
 export type Api = typeof api;

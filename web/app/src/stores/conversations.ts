@@ -2,7 +2,9 @@ import { defineStore } from "pinia";
 import { ref } from "vue";
 
 import { api, type Conversation } from "../api";
+import { comparator, defaultFilter, matches, requestParams, type ListFilter } from "../listFilter";
 import type { EventFrame } from "../realtime";
+import { useSessionStore } from "./session";
 
 // Fields of the conversation summary that `message.created` carries.
 type Summary = Partial<
@@ -12,11 +14,7 @@ type Summary = Partial<
   >
 > & { id: number };
 
-function byLastActivity(a: Conversation, b: Conversation): number {
-  // Newest first, then the higher id. Parsed: REST and events may spell the zone differently.
-  const difference = Date.parse(b.last_activity_at) - Date.parse(a.last_activity_at);
-  return difference || b.id - a.id;
-}
+export const PAGE_SIZE = 50;
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
@@ -35,31 +33,80 @@ function isConversation(value: unknown): value is Conversation {
 export const useConversationsStore = defineStore("conversations", () => {
   const items = ref<Conversation[]>([]);
   const nextCursor = ref<string | null>(null);
+  const filter = ref<ListFilter>(defaultFilter());
   const loading = ref(false);
+  const loadingMore = ref(false);
   const loaded = ref(false);
   const error = ref<string | null>(null);
   // Conversations being fetched because an event named one the list does not hold yet.
   const fetching = new Set<number>();
+  // Bumped by every first-page load: an answer for an older filter is dropped.
+  let generation = 0;
 
-  /** The first page, most recent activity first. */
-  async function load(): Promise<void> {
+  function meId(): number | null {
+    return useSessionStore().me?.user_id ?? null;
+  }
+
+  /** The first page for the filter (the current one when left out). */
+  async function load(next?: ListFilter): Promise<void> {
+    if (next) filter.value = next;
+    const mine = ++generation;
     loading.value = true;
     error.value = null;
     try {
-      const page = await api.conversations();
+      const page = await api.conversations([
+        ...requestParams(filter.value),
+        ["limit", String(PAGE_SIZE)],
+      ]);
+      if (mine !== generation) return;
       items.value = page.items;
       nextCursor.value = page.next_cursor;
       loaded.value = true;
     } catch (e) {
-      error.value = e instanceof Error ? e.message : String(e);
+      if (mine === generation) error.value = e instanceof Error ? e.message : String(e);
     } finally {
-      loading.value = false;
+      if (mine === generation) loading.value = false;
     }
   }
 
+  /** The next page after the cursor, appended (live events may have brought some rows already). */
+  async function loadMore(): Promise<void> {
+    const cursor = nextCursor.value;
+    if (cursor === null || loadingMore.value) return;
+    const mine = generation;
+    loadingMore.value = true;
+    try {
+      const page = await api.conversations([
+        ...requestParams(filter.value),
+        ["limit", String(PAGE_SIZE)],
+        ["cursor", cursor],
+      ]);
+      if (mine !== generation) return;
+      const known = new Set(items.value.map((c) => c.id));
+      items.value = [...items.value, ...page.items.filter((c) => !known.has(c.id))];
+      nextCursor.value = page.next_cursor;
+    } catch (e) {
+      if (mine === generation) error.value = e instanceof Error ? e.message : String(e);
+    } finally {
+      loadingMore.value = false;
+    }
+  }
+
+  /** Keep, add or drop the conversation as the filter says. */
   function upsert(conversation: Conversation): void {
     const others = items.value.filter((c) => c.id !== conversation.id);
-    items.value = [...others, conversation].sort(byLastActivity);
+    if (!matches(conversation, filter.value, meId())) {
+      if (others.length !== items.value.length) items.value = others;
+      return;
+    }
+    const order = comparator(filter.value.sort);
+    const last = others[others.length - 1];
+    // Past the last loaded row while more pages remain: "load more" brings it in its place.
+    if (nextCursor.value !== null && last && order(conversation, last) > 0) {
+      items.value = others;
+      return;
+    }
+    items.value = [...others, conversation].sort(order);
   }
 
   function merge(summary: Summary): boolean {
@@ -95,11 +142,25 @@ export const useConversationsStore = defineStore("conversations", () => {
   }
 
   function reset(): void {
+    generation++;
     items.value = [];
     nextCursor.value = null;
     loaded.value = false;
+    loading.value = false;
     error.value = null;
   }
 
-  return { items, nextCursor, loading, loaded, error, load, applyEvent, reset };
+  return {
+    items,
+    nextCursor,
+    filter,
+    loading,
+    loadingMore,
+    loaded,
+    error,
+    load,
+    loadMore,
+    applyEvent,
+    reset,
+  };
 });
