@@ -105,6 +105,13 @@ export interface AssignmentChange {
   team_id?: number | null;
 }
 
+/** A reply an admin saved for everyone, picked in the reply box by typing `/short_code`. */
+export interface CannedResponse {
+  id: number;
+  short_code: string;
+  content: string;
+}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -213,6 +220,12 @@ export const api = {
   users: () => request<User[]>("GET", "/users"),
   teams: () => request<Team[]>("GET", "/teams"),
   inboxes: () => request<Inbox[]>("GET", "/inboxes"),
+  /** Canned replies whose short code or text contains `q` (all of them for an empty one). */
+  cannedResponses: (q: string) =>
+    request<CannedResponse[]>(
+      "GET",
+      `/canned-responses${q ? `?${new URLSearchParams({ q }).toString()}` : ""}`,
+    ),
 };
 
 export type Api = typeof api;

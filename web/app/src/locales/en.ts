@@ -124,6 +124,11 @@ const en = {
     addNote: "Add note",
     sending: "Sending…",
     failed: "Not sent: {detail}",
+    canned: "Canned replies",
+    cannedLoading: "Looking for canned replies…",
+    cannedNone: "No canned reply matches.",
+    cannedFailed: "Could not load the canned replies: {detail}",
+    cannedHint: "↑↓ to choose, Enter to insert, Esc to close",
   },
   status: {
     bot: "Bot",

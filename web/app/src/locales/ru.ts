@@ -125,6 +125,11 @@ const ru: Messages = {
     addNote: "Добавить заметку",
     sending: "Отправляем…",
     failed: "Не отправлено: {detail}",
+    canned: "Шаблоны ответов",
+    cannedLoading: "Ищем шаблоны…",
+    cannedNone: "Подходящих шаблонов нет.",
+    cannedFailed: "Не удалось загрузить шаблоны: {detail}",
+    cannedHint: "↑↓ — выбрать, Enter — вставить, Esc — закрыть",
   },
   status: {
     bot: "Бот",
