@@ -344,17 +344,7 @@ def main() -> None:
         help="with --server cli: `frontdesk serve --workers N` (server CPU then counts only "
         "the parent process; see machine_busy_percent)",
     )
-    parser.add_argument(
-        "--server",
-        choices=("cli", "uvicorn"),
-        default="cli",
-        help="cli: `frontdesk serve` as shipped; uvicorn: `python -m uvicorn` on --app-factory",
-    )
-    parser.add_argument(
-        "--app-factory",
-        help="with --server uvicorn: module:function building the app (default"
-        " frontdesk.cli:_factory), to measure a variant without editing src/",
-    )
+    harness.add_server_arguments(parser)
     parser.add_argument(
         "--phases", default="closed,open", help="which load phases to run: closed,open"
     )

@@ -7,6 +7,7 @@ benchmark starts is stopped by it.
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import contextlib
 import itertools
@@ -560,6 +561,21 @@ class Server:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+
+def add_server_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options choosing how the server under test is started (see start_server)."""
+    parser.add_argument(
+        "--server",
+        choices=("cli", "uvicorn"),
+        default="cli",
+        help="cli: `frontdesk serve` as shipped; uvicorn: `python -m uvicorn` on --app-factory",
+    )
+    parser.add_argument(
+        "--app-factory",
+        help="with --server uvicorn: module:function building the app (default"
+        " frontdesk.cli:_factory), to measure a variant without editing src/",
+    )
 
 
 def start_server(

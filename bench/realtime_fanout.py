@@ -230,17 +230,7 @@ def main() -> None:
         default=True,
         help="offer permessage-deflate like browsers do",
     )
-    parser.add_argument(
-        "--server",
-        choices=("cli", "uvicorn"),
-        default="cli",
-        help="cli: `frontdesk serve` as shipped; uvicorn: `python -m uvicorn` on --app-factory",
-    )
-    parser.add_argument(
-        "--app-factory",
-        help="with --server uvicorn: module:function building the app (default"
-        " frontdesk.cli:_factory), to measure a variant without editing src/",
-    )
+    harness.add_server_arguments(parser)
     parser.add_argument(
         "--profile-gil", action="store_true", help="with --profile: sample only the GIL holder"
     )

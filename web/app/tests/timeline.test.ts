@@ -3,26 +3,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { api, ApiError, type Conversation, type Message } from "../src/api";
 import { useTimelineStore } from "../src/stores/timeline";
-
-function conversation(extra: Partial<Conversation> = {}): Conversation {
-  return {
-    id: 7,
-    number: 107,
-    inbox_id: 1,
-    contact: { id: 50, name: "Ivan Petrov", email: null, phone: null },
-    subject: "",
-    status: "open",
-    priority: "normal",
-    type: "question",
-    assignee_id: null,
-    team_id: null,
-    labels: [],
-    last_activity_at: "2026-11-22T14:00:00Z",
-    waiting_since: null,
-    message_count: 2,
-    ...extra,
-  };
-}
+import { conversation } from "./fixtures";
 
 function message(id: number, extra: Partial<Message> = {}): Message {
   return {
