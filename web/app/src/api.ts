@@ -43,6 +43,7 @@ export interface Conversation {
   assignee_id: number | null;
   team_id: number | null;
   labels: string[];
+  participant_ids?: number[];
   created_at?: string;
   last_activity_at: string;
   waiting_since: string | null;
@@ -112,6 +113,24 @@ export interface CannedResponse {
   content: string;
 }
 
+/** A label an admin defined; conversations carry label names. */
+export interface Label {
+  id: number;
+  name: string;
+  color: string;
+  description: string;
+}
+
+export const CONVERSATION_TYPES = ["question", "order", "complaint", "other"] as const;
+export type ConversationType = (typeof CONVERSATION_TYPES)[number];
+
+/** What PATCH /conversations/{id} changes; a field left out stays as it is. */
+export interface ConversationChange {
+  priority?: ConversationPriority;
+  type?: ConversationType;
+  labels?: string[];
+}
+
 export interface Page<T> {
   items: T[];
   next_cursor: string | null;
@@ -164,7 +183,9 @@ async function problemOf(response: Response): Promise<Problem> {
 
 export async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: "application/json" };
-  if (body !== undefined) headers["Content-Type"] = "application/json";
+  // A form (files) goes as multipart: the browser sets its Content-Type with the boundary.
+  const form = typeof FormData !== "undefined" && body instanceof FormData;
+  if (body !== undefined && !form) headers["Content-Type"] = "application/json";
   if (!SAFE_METHODS.has(method)) {
     const token = csrfToken();
     if (token) headers["X-CSRF-Token"] = token;
@@ -175,7 +196,7 @@ export async function request<T>(method: string, path: string, body?: unknown): 
       method,
       headers,
       credentials: "same-origin",
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: body === undefined ? undefined : form ? body : JSON.stringify(body),
     });
   } catch {
     throw new ApiError({ status: 0, title: "Network error", detail: "the desk is unreachable" });
@@ -215,8 +236,14 @@ export const api = {
     }),
   assign: (id: number, change: AssignmentChange) =>
     request<Conversation>("POST", `/conversations/${id}/assignment`, change),
-  update: (id: number, change: { priority?: ConversationPriority }) =>
+  update: (id: number, change: ConversationChange) =>
     request<Conversation>("PATCH", `/conversations/${id}`, change),
+  /** Invite a colleague ("a specialist") into the conversation, or let them go. */
+  addParticipant: (id: number, userId: number) =>
+    request<Conversation>("POST", `/conversations/${id}/participants`, { user_id: userId }),
+  removeParticipant: (id: number, userId: number) =>
+    request<Conversation>("DELETE", `/conversations/${id}/participants/${userId}`),
+  labels: () => request<Label[]>("GET", "/labels"),
   users: () => request<User[]>("GET", "/users"),
   teams: () => request<Team[]>("GET", "/teams"),
   inboxes: () => request<Inbox[]>("GET", "/inboxes"),

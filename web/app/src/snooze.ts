@@ -90,3 +90,31 @@ export function snoozeUntil(preset: SnoozePreset, now: Date, timeZone: string): 
   const days = preset === "tomorrow" ? 1 : (8 - today.weekday) % 7 || 7;
   return instantOf(today.year, today.month, today.day + days, MORNING, zone);
 }
+
+const LOCAL_INPUT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/;
+
+/**
+ * The instant a `<input type="datetime-local">` value ("2026-11-23T09:30") names in the user's
+ * zone (not the browser's: an agent may work from another city), or null when it is malformed.
+ */
+export function instantOfLocalInput(value: string, timeZone: string): Date | null {
+  const match = LOCAL_INPUT.exec(value);
+  if (!match) return null;
+  const [year, month, day, hour, minute] = match.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59) return null;
+  const start = instantOf(year, month, day, hour, knownZone(timeZone));
+  return new Date(start.getTime() + minute * 60_000);
+}
+
+/** The `<input type="datetime-local">` value showing `instant` in the user's zone. */
+export function localInputOf(instant: Date, timeZone: string): string {
+  const w = wallClock(instant.getTime(), knownZone(timeZone));
+  const two = (n: number) => String(n).padStart(2, "0");
+  return `${w.year}-${two(w.month)}-${two(w.day)}T${two(w.hour)}:${two(w.minute)}`;
+}

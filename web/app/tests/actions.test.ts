@@ -86,4 +86,30 @@ describe("the conversation actions", () => {
     expect(store.conversation?.number).toBe(107);
     expect(store.loading).toBe(false);
   });
+  it("sets the type and the labels with a PATCH and keeps the desk's answer", async () => {
+    const store = await opened();
+    vi.spyOn(api, "update").mockResolvedValueOnce(conversation({ type: "complaint" }));
+    await store.setType("complaint");
+    expect(api.update).toHaveBeenCalledWith(7, { type: "complaint" });
+    expect(store.conversation?.type).toBe("complaint");
+    vi.mocked(api.update).mockResolvedValueOnce(conversation({ labels: ["vip", "delivery"] }));
+    await store.setLabels(["vip", "delivery"]);
+    expect(api.update).toHaveBeenLastCalledWith(7, { labels: ["vip", "delivery"] });
+    expect(store.conversation?.labels).toEqual(["vip", "delivery"]);
+  });
+
+  it("invites a colleague and lets them go", async () => {
+    const store = await opened();
+    vi.spyOn(api, "addParticipant").mockResolvedValueOnce(conversation({ participant_ids: [5] }));
+    await store.addParticipant(5);
+    expect(api.addParticipant).toHaveBeenCalledWith(7, 5);
+    expect(store.conversation?.participant_ids).toEqual([5]);
+    vi.spyOn(api, "removeParticipant").mockRejectedValueOnce(
+      new ApiError({ status: 404, detail: "user 5 is not a participant" }),
+    );
+    await store.removeParticipant(5);
+    expect(api.removeParticipant).toHaveBeenCalledWith(7, 5);
+    expect(store.actionError).toBe("user 5 is not a participant");
+    expect(store.conversation?.participant_ids).toEqual([5]);
+  });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import { snoozeUntil } from "../src/snooze";
+import { instantOfLocalInput, localInputOf, snoozeUntil } from "../src/snooze";
 
 describe("snoozeUntil", () => {
   it("adds an hour, whatever the zone", () => {
@@ -55,5 +55,34 @@ describe("snoozeUntil", () => {
     expect(snoozeUntil("tomorrow", now, "Mars/Olympus").toISOString()).toBe(
       "2026-03-05T09:00:00.000Z",
     );
+  });
+});
+
+describe("a snooze date chosen by the user", () => {
+  it("is read in the user's zone, not the browser's", () => {
+    expect(instantOfLocalInput("2026-11-23T09:30", "Europe/Moscow")?.toISOString()).toBe(
+      "2026-11-23T06:30:00.000Z",
+    );
+    expect(instantOfLocalInput("2026-11-23T09:30", "UTC")?.toISOString()).toBe(
+      "2026-11-23T09:30:00.000Z",
+    );
+    expect(instantOfLocalInput("2026-03-08T12:00", "America/New_York")?.toISOString()).toBe(
+      "2026-03-08T16:00:00.000Z", // after the clocks went forward: UTC-4
+    );
+  });
+
+  it("refuses what is not a date and time", () => {
+    for (const value of ["", "2026-11-23", "2026-13-01T10:00", "2026-11-23T25:00", "soon"]) {
+      expect(instantOfLocalInput(value, "UTC")).toBeNull();
+    }
+  });
+
+  it("round-trips with the input's value for the same zone", () => {
+    const instant = new Date("2026-07-01T17:45:00Z");
+    for (const zone of ["UTC", "Asia/Kamchatka", "America/New_York", "Europe/Moscow"]) {
+      expect(instantOfLocalInput(localInputOf(instant, zone), zone)?.toISOString()).toBe(
+        instant.toISOString(),
+      );
+    }
   });
 });

@@ -6,6 +6,7 @@ import {
   type AssignmentChange,
   type Conversation,
   type ConversationPriority,
+  type ConversationType,
   type ConversationStatus,
   type Message,
 } from "../api";
@@ -211,6 +212,23 @@ export const useTimelineStore = defineStore("timeline", () => {
     return act((id) => api.update(id, { priority }));
   }
 
+  function setType(type: ConversationType): Promise<void> {
+    return act((id) => api.update(id, { type }));
+  }
+
+  /** Replace the labels; the desk answers with the list it keeps. */
+  function setLabels(labels: string[]): Promise<void> {
+    return act((id) => api.update(id, { labels }));
+  }
+
+  function addParticipant(userId: number): Promise<void> {
+    return act((id) => api.addParticipant(id, userId));
+  }
+
+  function removeParticipant(userId: number): Promise<void> {
+    return act((id) => api.removeParticipant(id, userId));
+  }
+
   function close(): void {
     generation++;
     conversationId.value = null;
@@ -244,6 +262,10 @@ export const useTimelineStore = defineStore("timeline", () => {
     snooze,
     assign,
     setPriority,
+    setType,
+    setLabels,
+    addParticipant,
+    removeParticipant,
     close,
   };
 });
