@@ -56,7 +56,6 @@ async def test_bot_messages_are_not_human_replies(client: httpx.AsyncClient, des
     assert after_human["first_reply_at"] is not None and after_human["waiting_since"] is None
 
 
-async def test_root_page_points_to_the_api_docs(client: httpx.AsyncClient) -> None:
-    r = await client.get("/")
-    assert r.status_code == 200 and "/api/docs" in r.text
+async def test_the_api_docs_are_served(client: httpx.AsyncClient) -> None:
+    # "/" itself opens the agent workspace, or links here without a build (tests/test_web.py).
     assert (await client.get("/api/docs")).status_code == 200

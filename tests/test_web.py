@@ -67,6 +67,19 @@ async def test_an_unbuilt_app_says_how_to_build_it(
         assert "npm run build" in r.json()["detail"]
 
 
-async def test_the_landing_page_links_to_the_app(client: httpx.AsyncClient) -> None:
+async def test_the_desk_opens_straight_into_the_agent_workspace(
+    client: httpx.AsyncClient, bundle: Path
+) -> None:
     r = await client.get("/")
+    assert r.status_code == 302
+    assert r.headers["location"] == "/app/"
+
+
+async def test_without_a_build_the_landing_page_says_where_things_are(
+    client: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(web, "APP_DIR", tmp_path / "missing")
+    r = await client.get("/")
+    assert r.status_code == 200
     assert 'href="/app/"' in r.text
+    assert 'href="/api/docs"' in r.text

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.requests import Request
 
 from frontdesk import jobs, web
@@ -156,7 +156,10 @@ def create_app(
     web.mount_app(app)
 
     @app.get("/", include_in_schema=False)
-    async def landing() -> HTMLResponse:
+    async def landing() -> Response:
+        # The desk opens straight into the agent workspace; without a build, say where things are.
+        if web.app_built():
+            return RedirectResponse("/app/", status_code=302)
         return HTMLResponse(landing_page(app.version))
 
     @app.get("/healthz", include_in_schema=False)

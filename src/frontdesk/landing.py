@@ -1,4 +1,4 @@
-"""The page at `/` until the agent workspace is served there: where to go next."""
+"""The page at `/` when the agent workspace is not built: where things are."""
 
 from __future__ import annotations
 

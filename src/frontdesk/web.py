@@ -29,6 +29,10 @@ def _file_in(directory: Path, relative: str) -> Path | None:
     return candidate
 
 
+def app_built() -> bool:
+    return (APP_DIR / "index.html").is_file()
+
+
 def _index(directory: Path) -> Response:
     index = directory / "index.html"
     if not index.is_file():
