@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 from fastapi import FastAPI
@@ -15,6 +16,10 @@ from frontdesk import jobs, web
 from frontdesk.auth.api import router as auth_router
 from frontdesk.auth.cache import PrincipalCache
 from frontdesk.auth.throttle import LoginThrottles
+from frontdesk.channels.api import hooks_router
+from frontdesk.channels.api import router as channels_router
+from frontdesk.channels.cache import ChannelInboxCache
+from frontdesk.channels.webchat import api as webchat
 from frontdesk.contacts.api import router as contacts_router
 from frontdesk.conversations import service as conversations_service
 from frontdesk.conversations.api import router as conversations_router
@@ -35,14 +40,22 @@ from frontdesk.outbox import service as outbox_service
 from frontdesk.outbox.api import router as outbox_router
 from frontdesk.outbox.rules import RetryPolicy
 from frontdesk.outbox.worker import Worker
+from frontdesk.portal.api import router as portal_router
+from frontdesk.presence.api import router as presence_router
+from frontdesk.presence.tracker import make_presence
 from frontdesk.realtime.api import router as realtime_router
 from frontdesk.realtime.hub import Hub
 from frontdesk.settings import Settings
 from frontdesk.team import service as team_service
 from frontdesk.team.api import router as team_router
+from frontdesk.views.api import router as views_router
+from frontdesk.webhooks import dispatch as webhook_dispatch
+from frontdesk.webhooks.api import router as webhooks_router
 
 
 def make_worker(settings: Settings, db: Database) -> Worker:
+    # The worker's own writes (a mail read, a delivery report) send webhooks too.
+    webhook_dispatch.install(db)
     return Worker(
         db,
         handlers=jobs.handlers(settings, db),
@@ -52,6 +65,7 @@ def make_worker(settings: Settings, db: Database) -> Worker:
             max_seconds=settings.outbox_backoff_max_seconds,
         ),
         poll_seconds=settings.outbox_poll_seconds,
+        lease=timedelta(seconds=settings.outbox_lease_seconds),
     )
 
 
@@ -88,26 +102,36 @@ def create_app(
         return await db.read(lambda s: conversations_service.participations(s, principal=principal))
 
     hub = Hub(visible_inboxes, participations)
+    presence = make_presence(
+        db, redis_url=settings.redis_url, channel=settings.redis_channel, clock=clock
+    )
     worker = make_worker(settings, db) if run_worker else None
 
     principal_cache = PrincipalCache()
+    channel_inboxes = ChannelInboxCache()
 
     async def after_commit(events: list[DomainEvent], jobs_enqueued: int) -> None:
         if events:
             # Evict here too: with Redis the bus echo arrives later than the next request may.
             for event in events:
                 principal_cache.on_event(event)
+                channel_inboxes.on_event(event)
             await bus.publish(events)
         if jobs_enqueued and worker is not None:
             worker.wake()
 
     db.add_after_commit(after_commit)
+    # Webhook deliveries are written in the transaction of the events they carry.
+    bus.subscribe(webhook_dispatch.install(db).on_event)
     bus.subscribe(principal_cache.on_event)
+    bus.subscribe(channel_inboxes.on_event)
     bus.subscribe(hub.on_event)
+    bus.subscribe(presence.on_event)
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         await bus.start()
+        await presence.start()
         if tune_gc:
             settle_heap()  # a server's long-lived objects: see core/runtime.py
         stop = asyncio.Event()
@@ -118,6 +142,8 @@ def create_app(
             stop.set()
             if worker_task is not None:
                 await worker_task
+            await widget.stop()
+            await presence.stop()
             await bus.stop()
             db.close()
 
@@ -132,7 +158,9 @@ def create_app(
     )
     app.state.ctx = ctx
     app.state.hub = hub
+    app.state.presence = presence
     app.state.principal_cache = principal_cache
+    app.state.channel_inboxes = channel_inboxes
     app.state.login_throttles = LoginThrottles()
     app.state.metrics = metrics
     app.state.worker = worker
@@ -141,6 +169,8 @@ def create_app(
 
     # Routers are matched one by one, in order: the busiest (conversations and messages)
     # go first. Included straight onto the app, since each nesting level costs per request.
+    # Channel webhooks (/hooks/<channel>/<inbox public id>): providers post here, busily.
+    app.include_router(hooks_router)
     for router in (
         messages_router,
         conversations_router,
@@ -149,9 +179,17 @@ def create_app(
         inboxes_router,
         team_router,
         outbox_router,
+        presence_router,
+        views_router,
         realtime_router,
+        channels_router,
+        webhooks_router,
     ):
         app.include_router(router, prefix="/api/v1")
+    # The customer portal: server-rendered pages under /portal/<workspace slug>.
+    app.include_router(portal_router)
+    # The website chat widget: its API under /widget/v1, the visitor websocket, /widget.js.
+    widget = webchat.install(app, ctx, presence)
 
     web.mount_app(app)
 

@@ -46,6 +46,23 @@ class Settings(BaseSettings):
     outbox_backoff_base_seconds: float = Field(default=2.0, gt=0)
     outbox_backoff_max_seconds: float = Field(default=3600.0, gt=0)
     outbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # A running job whose worker has not finished it by then is taken over by another worker
+    # (the first one is presumed dead): longer than any delivery takes.
+    outbox_lease_seconds: float = Field(default=300.0, gt=0)
+
+    # Channels: provider API base URLs (tests point them at local servers) and how long a
+    # call to a provider may take before it counts as failed (and is retried).
+    telegram_api_url: str = "https://api.telegram.org"
+    # Meta's Graph API with its version (WhatsApp Cloud API) and VK's API host.
+    whatsapp_api_url: str = "https://graph.facebook.com/v21.0"
+    vk_api_url: str = "https://api.vk.com"
+    channel_timeout_seconds: float = Field(default=30.0, gt=0)
+
+    # Outgoing webhooks and the API channel's replies to the integrator: how long a receiver
+    # may take to answer, and the private networks a URL may point at anyway (comma-separated
+    # CIDRs or addresses, e.g. "127.0.0.1,10.0.0.0/8"); by default only public addresses (SSRF).
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0)
+    webhook_allowed_networks: str = ""
 
     # Writer: how many queued writes one SQLite transaction may group.
     writer_batch_size: int = Field(default=256, ge=1)

@@ -204,8 +204,8 @@ async def test_deactivation_and_demotion_apply_to_the_next_request(
     # A deactivated user cannot log in either, and hears the same refusal as a wrong password.
     problem(await login(client, desk.supervisor.email), 401, "wrong e-mail or password")
 
-    # An admin cannot lock themselves out.
+    # The last admin cannot lock themselves out.
     r = await client.patch(
         f"{API}/users/{desk.admin.id}", headers=desk.admin.headers, json={"is_active": False}
     )
-    problem(r, 422, "deactivate")
+    problem(r, 409, "no active admin")

@@ -36,7 +36,9 @@ CORE_PATHS = {
     "/api/v1/conversations/{conversation_id}/messages": {"get", "post"},
     "/api/v1/attachments/{attachment_id}": {"get"},
     "/api/v1/labels": {"get", "post"},
+    "/api/v1/labels/{label_id}": {"patch", "delete"},
     "/api/v1/canned-responses": {"get", "post"},
+    "/api/v1/canned-responses/{canned_id}": {"patch", "delete"},
 }
 
 

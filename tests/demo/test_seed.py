@@ -193,6 +193,19 @@ def test_the_seeded_past_sends_no_e_mails_but_future_wake_ups_stay_due(seeded: S
     assert len(pending) == len(snoozed)
 
 
+def test_the_seeded_past_replies_were_delivered_not_left_sending(seeded: Seeded) -> None:
+    # Replies in messenger and e-mail inboxes are history: shown delivered, never "Sending…".
+    replies = [m for m in seeded.all(Message) if m.kind == "outgoing"]
+    channels = {i.id: i.channel_type for i in seeded.all(Inbox)}
+    assert {channels[m.inbox_id] for m in replies} >= {"telegram", "email", "whatsapp"}
+    assert not [m.id for m in replies if m.delivery_status == "pending"]
+    assert all(
+        m.delivery_status == "delivered"
+        for m in replies
+        if channels[m.inbox_id] in {"telegram", "email", "whatsapp", "vk"}
+    )
+
+
 def test_ids_and_numbers_follow_time(seeded: Seeded) -> None:
     """The replay is chronological: event ids, like conversation numbers, follow time."""
 

@@ -8,7 +8,7 @@ import httpx
 from playwright.sync_api import Page, expect
 
 from tests.conftest import PASSWORD, Desk, LiveServer
-from tests.e2e.test_conversation import start_conversation, stored_messages
+from tests.e2e.test_conversation import expect_stored, start_conversation, stored_messages
 from tests.e2e.test_login import log_in
 
 GREETING = "Здравствуйте, {{contact.name}}! Меня зовут {{agent.name}}. Заказ {{order.id}} в пути."
@@ -74,6 +74,7 @@ def test_agent_inserts_a_canned_reply_with_the_contact_name_and_sends_it(
     page.keyboard.press("Enter")  # the list is closed: now Enter sends
     outgoing = timeline.locator('[data-kind="outgoing"]')
     expect(outgoing).to_have_count(1)
+    expect_stored(outgoing)
     expect(outgoing.locator(".content")).to_have_text(FILLED)
     expect(box).to_have_value("")
     replies = [m for m in stored_messages(api, desk, cid) if m["kind"] == "outgoing"]

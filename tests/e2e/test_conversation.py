@@ -9,7 +9,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
-from playwright.sync_api import Dialog, Page, expect
+from playwright.sync_api import Dialog, Locator, Page, expect
 
 from tests.conftest import PASSWORD, Desk, LiveServer
 from tests.e2e.test_login import log_in
@@ -39,6 +39,12 @@ def customer_says(api: httpx.Client, desk: Desk, conversation_id: int, content: 
         headers=desk.agent.headers,
     )
     assert r.status_code == 201, r.text
+
+
+def expect_stored(message: Locator) -> None:
+    """Shown from the desk's answer: a sent message shows at once, with a negative id, until
+    the desk has stored it."""
+    expect(message).to_have_attribute("data-message-id", re.compile(r"^[1-9]\d*$"))
 
 
 def stored_messages(api: httpx.Client, desk: Desk, conversation_id: int) -> list[dict[str, Any]]:
@@ -91,6 +97,7 @@ def test_agent_replies_notes_resolves_and_reopens_live(
     page.keyboard.press("Enter")
     outgoing = timeline.locator('[data-kind="outgoing"]')
     expect(outgoing).to_have_count(1)  # from the answer and the event, shown once
+    expect_stored(outgoing)
     expect(outgoing.locator(".content")).to_have_text("Your parcel\nleft today.")
     expect(outgoing).to_contain_text("Agent")
     expect(outgoing.get_by_test_id("delivery")).to_have_text("Sent")
@@ -104,6 +111,7 @@ def test_agent_replies_notes_resolves_and_reopens_live(
     page.keyboard.press("Enter")
     note = timeline.locator('[data-kind="note"]')
     expect(note).to_have_count(1)
+    expect_stored(note)
     expect(note).to_contain_text("Private note")
     expect(note.locator(".content")).to_have_text("Check the warehouse first")
     assert note.evaluate("e => getComputedStyle(e).borderStyle") == "dashed"

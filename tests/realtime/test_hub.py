@@ -90,7 +90,13 @@ async def test_frames_carry_type_data_and_routing_fields() -> None:
     hub = Hub(Directory({1: {INBOX}}))
     agent = await hub.connect(principal(1))
     hub.on_event(
-        event("message.created", inbox_id=INBOX, conversation_id=7, data={"content": "hi"})
+        event(
+            "message.created",
+            inbox_id=INBOX,
+            conversation_id=7,
+            actor_user_id=3,
+            data={"content": "hi"},
+        )
     )
     payload = agent.queue.get_nowait()
     assert payload is not None
@@ -99,6 +105,7 @@ async def test_frames_carry_type_data_and_routing_fields() -> None:
         "id": None,
         "inbox_id": INBOX,
         "conversation_id": 7,
+        "actor_user_id": 3,
         "created_at": WHEN.isoformat(),
         "data": {"content": "hi"},
     }

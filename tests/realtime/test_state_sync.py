@@ -40,9 +40,14 @@ def apply_event(state: ClientState, event: Frame) -> None:
     """What the agent UI does with a frame."""
     kind, data = event["type"], event["data"]
     if kind in CONVERSATION_EVENTS:
+        known = state.conversations.get(data["id"], {})
         state.conversations[data["id"]] = {
             k: v for k, v in data.items() if k in CONVERSATION_FIELDS
         }
+        # `unread` is personal and events go to many: they say null, and the client keeps what
+        # it knew (nobody has read a conversation that was just created).
+        if data.get("unread") is None:
+            state.conversations[data["id"]]["unread"] = known.get("unread", False)
         state.messages.setdefault(data["id"], [])
     elif kind == "message.created":
         message = {k: v for k, v in data.items() if k != "conversation"}
@@ -51,6 +56,10 @@ def apply_event(state: ClientState, event: Frame) -> None:
         summary = data.get("conversation")
         if summary is not None:
             state.conversations[data["conversation_id"]].update(summary)
+            if data["kind"] == "incoming":
+                state.conversations[data["conversation_id"]]["unread"] = True
+    elif kind == "conversation.read":
+        state.conversations[data["conversation_id"]]["unread"] = False
     else:
         assert not kind.startswith(("conversation.", "message.")), f"unhandled event {kind}"
 
@@ -163,7 +172,9 @@ async def test_events_reproduce_the_state_a_fresh_fetch_returns(
         message_type="incoming",
     )
     await act.call("POST", f"/conversations/{cid}/status", desk.agent, status="resolved")
-    # And the old conversation gets a reply, so two conversations change side by side.
+    # And the old conversation is read and gets a reply, so two conversations change side by
+    # side (one read, one unread).
+    await act.call("POST", f"/conversations/{existing['id']}/read", desk.agent)
     await act.call(
         "POST", f"/conversations/{existing['id']}/messages", desk.agent, content="Hi Olga"
     )
@@ -175,6 +186,8 @@ async def test_events_reproduce_the_state_a_fresh_fetch_returns(
 
     fresh = await fetch_state(http, desk.agent)
     assert set(state.conversations) == set(fresh.conversations) == {existing["id"], cid}
+    assert fresh.conversations[existing["id"]]["unread"] is False
+    assert fresh.conversations[cid]["unread"] is True
     for conversation_id in fresh.conversations:
         assert state.conversations[conversation_id] == fresh.conversations[conversation_id], (
             f"conversation {conversation_id}"

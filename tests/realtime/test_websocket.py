@@ -269,3 +269,43 @@ async def _eventually_count(http: httpx.AsyncClient, expected: int) -> None:
             return
         await asyncio.sleep(0.01)
     assert await open_websockets(http) == expected
+
+
+async def test_a_deactivated_users_open_socket_is_closed_4401(
+    live: Live, http: httpx.AsyncClient, open_socket: OpenSocket
+) -> None:
+    desk = live.desk
+    agent = await open_socket(desk.agent)
+    other = await open_socket(desk.other_agent)
+    r = await http.patch(
+        f"/api/v1/users/{desk.agent.id}", headers=desk.admin.headers, json={"is_active": False}
+    )
+    assert r.status_code == 200, r.text
+    assert await agent.close_code() == 4401
+    # Colleagues' sockets stay open and hear of it.
+    frame = await other.next_of("user.updated")
+    assert frame["data"]["id"] == desk.agent.id
+
+
+async def test_a_role_change_makes_the_socket_reconnect_with_the_new_role(
+    live: Live, http: httpx.AsyncClient, open_socket: OpenSocket
+) -> None:
+    desk = live.desk
+    agent = await open_socket(desk.agent)
+    r = await http.patch(
+        f"/api/v1/users/{desk.agent.id}", headers=desk.admin.headers, json={"role": "supervisor"}
+    )
+    assert r.status_code == 200, r.text
+    assert await agent.close_code() == 4409
+    again = await open_socket(desk.agent, wait_ready=False)
+    ready = await again.next()
+    assert ready["data"]["role"] == "supervisor"
+    # A change that keeps the role (a new name) leaves the socket alone.
+    r = await http.patch(
+        f"/api/v1/users/{desk.agent.id}", headers=desk.admin.headers, json={"name": "Agent Smith"}
+    )
+    assert r.status_code == 200, r.text
+    frame = await again.next_of("user.updated")
+    assert frame["data"]["name"] == "Agent Smith"
+    await barrier(http, desk.admin)
+    await again.until(is_barrier(desk.admin))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Header, Query, Response
 
 from frontdesk.auth.dependencies import AdminPrincipal, CurrentPrincipal
 from frontdesk.contacts import service
@@ -10,9 +10,13 @@ from frontdesk.contacts.schemas import (
     AttributeDefinitionCreate,
     AttributeDefinitionOut,
     ContactCreate,
+    ContactDuplicate,
+    ContactMerge,
     ContactOut,
     ContactUpdate,
 )
+from frontdesk.conversations import service as conversations_service
+from frontdesk.conversations.schemas import ContactConversationsPage
 from frontdesk.core.context import Ctx
 from frontdesk.core.pagination import Page
 
@@ -42,19 +46,74 @@ async def create_contact(body: ContactCreate, ctx: Ctx, principal: CurrentPrinci
 
 
 @router.get("/contacts/{contact_id}", response_model=ContactOut)
-async def get_contact(contact_id: int, ctx: Ctx, principal: CurrentPrincipal) -> ContactOut:
-    return await ctx.db.read(
+async def get_contact(
+    contact_id: int, ctx: Ctx, principal: CurrentPrincipal, response: Response
+) -> ContactOut:
+    contact = await ctx.db.read(
         lambda s: service.get_contact(s, principal=principal, contact_id=contact_id)
     )
+    response.headers["ETag"] = f'"{contact.version}"'
+    return contact
 
 
 @router.patch("/contacts/{contact_id}", response_model=ContactOut)
 async def update_contact(
-    contact_id: int, body: ContactUpdate, ctx: Ctx, principal: CurrentPrincipal
+    contact_id: int,
+    body: ContactUpdate,
+    ctx: Ctx,
+    principal: CurrentPrincipal,
+    response: Response,
+    if_match: Annotated[
+        str | None,
+        Header(max_length=500, description="the ETag (version) the change is based on"),
+    ] = None,
 ) -> ContactOut:
-    return await ctx.db.write(
+    contact = await ctx.db.write(
         lambda uow: service.update_contact(
-            uow, principal=principal, contact_id=contact_id, data=body
+            uow, principal=principal, contact_id=contact_id, data=body, if_match=if_match
+        )
+    )
+    response.headers["ETag"] = f'"{contact.version}"'
+    return contact
+
+
+@router.get("/contacts/{contact_id}/conversations", response_model=ContactConversationsPage)
+async def contact_conversations(
+    contact_id: int,
+    ctx: Ctx,
+    principal: CurrentPrincipal,
+    cursor: Annotated[str | None, Query(max_length=500)] = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> ContactConversationsPage:
+    return await ctx.db.read(
+        lambda s: conversations_service.contact_conversations(
+            s, principal=principal, contact_id=contact_id, cursor=cursor, limit=limit
+        )
+    )
+
+
+@router.get("/contacts/{contact_id}/duplicates", response_model=list[ContactDuplicate])
+async def contact_duplicates(
+    contact_id: int, ctx: Ctx, principal: CurrentPrincipal
+) -> list[ContactDuplicate]:
+    """Possible duplicates: other contacts with the same e-mail or phone (however written,
+    e.g. 8 916… and +7 916…), in their fields or as a channel identity."""
+    return await ctx.db.read(
+        lambda s: service.find_duplicates(s, principal=principal, contact_id=contact_id)
+    )
+
+
+@router.post("/contacts/{contact_id}/merge", response_model=ContactOut)
+async def merge_contacts(
+    contact_id: int, body: ContactMerge, ctx: Ctx, principal: CurrentPrincipal
+) -> ContactOut:
+    """Merge `other_id` into this contact: its conversations, identities, tags, notes and
+    attributes move here (this contact's values win), then it is deleted. Records
+    `contact.merged` {contact_id, merged_id}. Agents may merge only contacts whose
+    conversations they can all see (403)."""
+    return await ctx.db.write(
+        lambda uow: service.merge_contacts(
+            uow, principal=principal, contact_id=contact_id, other_id=body.other_id
         )
     )
 

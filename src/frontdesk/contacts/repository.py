@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import delete, or_, select
+from sqlalchemy import delete, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from frontdesk.contacts.models import Contact, ContactIdentity, CustomAttributeDefinition
@@ -111,3 +111,77 @@ def attribute_definitions(
 
 # New rows of this capability are added (and flushed, for their ids) through here.
 insert = insert_row
+
+
+# ----------------------------------------------------------------------- duplicates and merge
+def duplicate_candidates(
+    session: Session,
+    *,
+    workspace_id: int,
+    contact_id: int,
+    emails: Sequence[str],
+    phones: Sequence[str],
+    identity_kinds: Sequence[str],
+    limit: int,
+) -> list[int]:
+    """Other contacts with one of these stored e-mails or phones, in their own fields or as an
+    identity: equality lookups on (workspace, email), (workspace, phone) and the identities'
+    (workspace, kind, value) indexes, in one statement."""
+    values = [*emails, *phones]
+    if not values:
+        return []
+    parts = []
+    if emails:
+        parts.append(
+            select(Contact.id.label("id")).where(
+                Contact.workspace_id == workspace_id, Contact.email.in_(list(emails))
+            )
+        )
+    if phones:
+        parts.append(
+            select(Contact.id.label("id")).where(
+                Contact.workspace_id == workspace_id, Contact.phone.in_(list(phones))
+            )
+        )
+    parts.append(
+        select(ContactIdentity.contact_id.label("id")).where(
+            ContactIdentity.workspace_id == workspace_id,
+            ContactIdentity.kind.in_(list(identity_kinds)),
+            ContactIdentity.value.in_(values),
+        )
+    )
+    found = union(*parts).subquery()
+    return list(
+        session.execute(
+            select(found.c.id).where(found.c.id != contact_id).order_by(found.c.id).limit(limit)
+        ).scalars()
+    )
+
+
+def lock_contacts(
+    session: Session, *, workspace_id: int, contact_ids: Sequence[int]
+) -> list[Contact]:
+    """The contacts, locked until the end of the transaction (PostgreSQL; SQLite has one
+    writer), in id order so two merges of the same pair cannot deadlock."""
+    return list(
+        session.execute(
+            select(Contact)
+            .where(Contact.workspace_id == workspace_id, Contact.id.in_(list(contact_ids)))
+            .order_by(Contact.id)
+            .with_for_update()
+        ).scalars()
+    )
+
+
+def move_identities(session: Session, *, from_contact_id: int, to_contact_id: int) -> None:
+    session.execute(
+        update(ContactIdentity)
+        .where(ContactIdentity.contact_id == from_contact_id)
+        .values(contact_id=to_contact_id)
+    )
+
+
+def delete_contact(session: Session, *, workspace_id: int, contact_id: int) -> None:
+    session.execute(
+        delete(Contact).where(Contact.id == contact_id, Contact.workspace_id == workspace_id)
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -11,22 +11,35 @@ from sqlalchemy.orm import Session
 from frontdesk.contacts import repository
 from frontdesk.contacts.models import Contact, CustomAttributeDefinition
 from frontdesk.contacts.rules import (
+    EMAIL_KINDS,
+    PHONE_KINDS,
     AttributeSpec,
+    ContactFields,
     InvalidAttribute,
+    MatchKey,
+    MergeRefused,
     check_attributes,
+    contact_version,
+    lookup_values,
+    match_keys,
+    matches_version,
+    merged_fields,
     normalize_identity,
+    shared_keys,
 )
 from frontdesk.contacts.schemas import (
     AttributeDefinitionCreate,
     AttributeDefinitionOut,
     ContactCreate,
+    ContactDuplicate,
     ContactOut,
     ContactSummary,
     ContactUpdate,
     IdentityOut,
+    MatchReason,
 )
 from frontdesk.core.db import UnitOfWork
-from frontdesk.core.errors import Conflict, NotFound, Problem, Unprocessable
+from frontdesk.core.errors import Conflict, Forbidden, NotFound, Problem, Unprocessable
 from frontdesk.core.pagination import Page, decode_cursor, encode_cursor
 from frontdesk.core.principal import Principal
 
@@ -66,24 +79,22 @@ def checked_attributes(
         raise Unprocessable(str(exc)) from exc
 
 
+def _version(contact: Contact, identities: Iterable[Any]) -> str:
+    return contact_version(
+        name=contact.name,
+        email=contact.email,
+        phone=contact.phone,
+        tags=contact.tags,
+        notes=contact.notes,
+        custom_attributes=contact.custom_attributes,
+        identities=[(i.kind, i.value) for i in identities],
+    )
+
+
 def _outs(session: Session, contacts: list[Contact]) -> list[ContactOut]:
     """Contacts with their identities, in one query for the identities of all of them."""
     identities = repository.identities_of(session, contact_ids=[c.id for c in contacts])
-    return [
-        ContactOut(
-            id=c.id,
-            name=c.name,
-            email=c.email,
-            phone=c.phone,
-            identities=[IdentityOut(kind=i.kind, value=i.value) for i in identities[c.id]],
-            tags=list(c.tags),
-            notes=c.notes,
-            custom_attributes=dict(c.custom_attributes),
-            created_at=c.created_at,
-            updated_at=c.updated_at,
-        )
-        for c in contacts
-    ]
+    return _outs_with(identities, contacts)
 
 
 def _out(session: Session, contact: Contact) -> ContactOut:
@@ -148,13 +159,57 @@ def resolve_contact(uow: UnitOfWork, *, workspace_id: int, data: ContactCreate) 
     return create_contact(uow, workspace_id=workspace_id, data=data).id
 
 
+def contact_id_by_identity(
+    session: Session, *, workspace_id: int, kind: str, value: str
+) -> int | None:
+    """The contact known by this address (e-mail, phone, ...), without creating one."""
+    return repository.find_by_identities(
+        session, workspace_id=workspace_id, identities=[(kind, normalize_identity(kind, value))]
+    )
+
+
+def lock_contact(session: Session, *, workspace_id: int, contact_id: int) -> None:
+    """Hold the contact until the transaction ends (PostgreSQL; SQLite has one writer): two
+    first messages of one customer arriving at once then start one conversation, not two."""
+    repository.lock_contacts(session, workspace_id=workspace_id, contact_ids=[contact_id])
+
+
+def channel_address(
+    session: Session, *, workspace_id: int, contact_id: int, kind: str
+) -> str | None:
+    """Where a channel reaches the contact (their Telegram chat, ...): the identity of that
+    kind added last, so a reply goes where the customer wrote from most recently."""
+    found = [
+        i
+        for i in repository.identities_of(session, contact_ids=[contact_id])[contact_id]
+        if i.kind == kind and i.workspace_id == workspace_id
+    ]
+    return found[-1].value if found else None
+
+
 def update_contact(
-    uow: UnitOfWork, *, principal: Principal, contact_id: int, data: ContactUpdate
+    uow: UnitOfWork,
+    *,
+    principal: Principal,
+    contact_id: int,
+    data: ContactUpdate,
+    if_match: str | None = None,
 ) -> ContactOut:
+    """Change the fields given. With a version (the body's or If-Match), only if nobody changed
+    the contact since that version: else 409 with the current `version`, nothing written."""
     contact = require_contact(
         uow.session, workspace_id=principal.workspace_id, contact_id=contact_id
     )
-    changes = data.model_dump(exclude_unset=True)
+    before = _out(uow.session, contact)
+    for expected in (data.version, if_match):
+        if expected is not None and not matches_version(expected, before.version):
+            raise Conflict(
+                f"contact {contact_id} was changed by someone else since you loaded it; "
+                "load it again and redo your change",
+                title="Edit conflict",
+                version=before.version,
+            )
+    changes = data.model_dump(exclude_unset=True, exclude={"version"})
     if "custom_attributes" in changes:
         merged = dict(contact.custom_attributes)
         merged.update(
@@ -191,9 +246,13 @@ def update_contact(
             identities=pairs,
             now=uow.now(),
         )
-    contact.updated_at = uow.now()
     uow.session.flush()
     out = _out(uow.session, contact)
+    if out.version == before.version:
+        return out  # nothing changed: no event, and updated_at stays
+    contact.updated_at = uow.now()
+    uow.session.flush()
+    out = out.model_copy(update={"updated_at": contact.updated_at})
     uow.record(
         "contact.updated",
         workspace_id=principal.workspace_id,
@@ -271,3 +330,171 @@ def list_attribute_definitions(
         AttributeDefinitionOut.model_validate(d)
         for d in repository.attribute_definitions(session, workspace_id=principal.workspace_id)
     ]
+
+
+# ----------------------------------------------------------------------- duplicates and merge
+MAX_DUPLICATES = 20
+# Other capabilities whose rows point at a contact (a widget visitor, a survey) move them to
+# the survivor here, inside the merge's transaction: (uow, workspace_id, from_id, to_id).
+MergeHook = Callable[[UnitOfWork, int, int, int], None]
+_merge_hooks: list[MergeHook] = []
+
+
+def on_merge(hook: MergeHook) -> MergeHook:
+    """Register a hook run by every merge before the merged contact is deleted."""
+    _merge_hooks.append(hook)
+    return hook
+
+
+def _keys(contact: Contact, identities: Iterable[Any]) -> set[MatchKey]:
+    return match_keys(
+        email=contact.email,
+        phone=contact.phone,
+        identities=[(i.kind, i.value) for i in identities],
+    )
+
+
+def find_duplicates(
+    session: Session, *, principal: Principal, contact_id: int
+) -> list[ContactDuplicate]:
+    """Contacts of the workspace that share an e-mail or a phone with this one (in their own
+    fields or as a channel identity), with what they share and how much a merge would move."""
+    # Imported here: conversations' service imports this module.
+    from frontdesk.conversations import service as conversations
+
+    contact = require_contact(session, workspace_id=principal.workspace_id, contact_id=contact_id)
+    mine = _keys(contact, repository.identities_of(session, contact_ids=[contact.id])[contact.id])
+    emails, phones = lookup_values(mine)
+    ids = repository.duplicate_candidates(
+        session,
+        workspace_id=principal.workspace_id,
+        contact_id=contact.id,
+        emails=emails,
+        phones=phones,
+        identity_kinds=sorted({*EMAIL_KINDS, *PHONE_KINDS}),
+        limit=MAX_DUPLICATES,
+    )
+    candidates = repository.by_ids(session, workspace_id=principal.workspace_id, contact_ids=ids)
+    identities = repository.identities_of(session, contact_ids=[c.id for c in candidates])
+    found = []
+    for candidate in sorted(candidates, key=lambda c: c.id):
+        shared = shared_keys(mine, _keys(candidate, identities[candidate.id]))
+        if shared:
+            found.append((candidate, shared))
+    if not found:
+        return []
+    counts = conversations.conversation_counts(
+        session, workspace_id=principal.workspace_id, contact_ids=[c.id for c, _ in found]
+    )
+    outs = {o.id: o for o in _outs_with(identities, [c for c, _ in found])}
+    return [
+        ContactDuplicate(
+            contact=outs[c.id],
+            reasons=[MatchReason(kind=k.kind, value=k.value) for k in shared],
+            conversation_count=counts[c.id],
+        )
+        for c, shared in found
+    ]
+
+
+def _outs_with(identities: dict[int, list[Any]], contacts: list[Contact]) -> list[ContactOut]:
+    """The contacts as the API shows them, their identities already loaded."""
+    return [
+        ContactOut(
+            id=c.id,
+            name=c.name,
+            email=c.email,
+            phone=c.phone,
+            identities=[IdentityOut(kind=i.kind, value=i.value) for i in identities[c.id]],
+            tags=list(c.tags),
+            notes=c.notes,
+            custom_attributes=dict(c.custom_attributes),
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            version=_version(c, identities[c.id]),
+        )
+        for c in contacts
+    ]
+
+
+def _fields(contact: Contact) -> ContactFields:
+    return ContactFields(
+        name=contact.name,
+        email=contact.email,
+        phone=contact.phone,
+        tags=tuple(contact.tags),
+        notes=contact.notes,
+        custom_attributes=dict(contact.custom_attributes),
+    )
+
+
+def merge_contacts(
+    uow: UnitOfWork, *, principal: Principal, contact_id: int, other_id: int
+) -> ContactOut:
+    """One person, two contacts: everything of `other_id` becomes `contact_id`'s (its
+    conversations, channel identities, tags, notes, custom attributes, and its e-mail and
+    phone where this one has none), then `other_id` is deleted. All in the caller's unit of
+    work: a failure anywhere leaves both contacts as they were.
+
+    Agents and supervisors may merge only contacts none of whose conversations are hidden
+    from them (403, saying no more); a contact of another workspace is not found (404)."""
+    from frontdesk.conversations import service as conversations
+
+    workspace_id = principal.workspace_id
+    if contact_id == other_id:
+        raise Unprocessable("a contact cannot be merged into itself")
+    locked = {
+        c.id: c
+        for c in repository.lock_contacts(
+            uow.session, workspace_id=workspace_id, contact_ids=[contact_id, other_id]
+        )
+    }
+    for wanted in (contact_id, other_id):
+        if wanted not in locked:
+            raise NotFound(f"no contact {wanted} in this workspace")
+    survivor, other = locked[contact_id], locked[other_id]
+    for wanted in (contact_id, other_id):
+        if conversations.hidden_count_of_contact(
+            uow.session, principal=principal, contact_id=wanted
+        ):
+            raise Forbidden(
+                "you may merge only contacts whose conversations you can all see; "
+                "ask a supervisor or an admin"
+            )
+    try:
+        merged = merged_fields(_fields(survivor), _fields(other))
+    except MergeRefused as exc:
+        raise Unprocessable(str(exc)) from exc
+    survivor.name = merged.name
+    survivor.email = merged.email
+    survivor.phone = merged.phone
+    survivor.tags = list(merged.tags)
+    survivor.notes = merged.notes
+    survivor.custom_attributes = dict(merged.custom_attributes)
+    survivor.updated_at = uow.now()
+    uow.session.flush()
+    moved = conversations.move_contact_conversations(
+        uow,
+        workspace_id=workspace_id,
+        from_contact_id=other.id,
+        to_contact_id=survivor.id,
+        actor_user_id=principal.user_id,
+    )
+    for hook in _merge_hooks:
+        hook(uow, workspace_id, other.id, survivor.id)
+    repository.move_identities(uow.session, from_contact_id=other.id, to_contact_id=survivor.id)
+    repository.delete_contact(uow.session, workspace_id=workspace_id, contact_id=other.id)
+    uow.session.flush()
+    out = _out(uow.session, survivor)
+    uow.record(
+        "contact.merged",
+        workspace_id=workspace_id,
+        data={
+            "contact_id": survivor.id,
+            "merged_id": other_id,
+            "conversation_ids": moved,
+            "contact": out.model_dump(mode="json"),
+        },
+        actor_user_id=principal.user_id,
+    )
+    return out

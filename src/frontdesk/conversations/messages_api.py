@@ -14,7 +14,12 @@ from starlette.datastructures import UploadFile
 from frontdesk.auth.dependencies import CurrentPrincipal
 from frontdesk.conversations import service
 from frontdesk.conversations.api import limits_of
-from frontdesk.conversations.schemas import MessageCreate, MessageOut, PostedMessage
+from frontdesk.conversations.schemas import (
+    MessageCreate,
+    MessageLimitsOut,
+    MessageOut,
+    PostedMessage,
+)
 from frontdesk.conversations.service import StoredFile
 from frontdesk.core.context import AppContext, Ctx
 from frontdesk.core.db import UnitOfWork
@@ -22,6 +27,19 @@ from frontdesk.core.errors import Problem, TooLarge, Unprocessable
 from frontdesk.core.pagination import Page
 
 router = APIRouter(tags=["messages"])
+
+# Files one message may carry (a multipart form with more is refused with 400).
+MAX_ATTACHMENTS = 10
+
+
+@router.get("/messages/limits", response_model=MessageLimitsOut)
+async def message_limits(ctx: Ctx, principal: CurrentPrincipal) -> MessageLimitsOut:
+    """The limits of this desk, so a client refuses a file before uploading it."""
+    return MessageLimitsOut(
+        max_message_chars=ctx.settings.max_message_chars,
+        max_attachment_bytes=ctx.settings.max_attachment_bytes,
+        max_attachments=MAX_ATTACHMENTS,
+    )
 
 
 @router.get("/conversations/{conversation_id}/messages", response_model=Page[MessageOut])
@@ -76,7 +94,7 @@ async def _parse_message(
     declared = int(request.headers.get("content-length") or 0)
     if declared > limit * 10 + 1024 * 1024:
         raise TooLarge(f"the request is over the attachment limit of {limit} bytes")
-    form = await request.form(max_files=10, max_fields=20)
+    form = await request.form(max_files=MAX_ATTACHMENTS, max_fields=20)
     fields: dict[str, Any] = {}
     uploads: list[UploadFile] = []
     for key, value in form.multi_items():

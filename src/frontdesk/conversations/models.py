@@ -25,7 +25,15 @@ class Conversation(Base):
             "last_activity_at",
             "id",
         ),
-        Index("ix_conversations_assignee_activity", "assignee_id", "last_activity_at", "id"),
+        # Led by the workspace too: with two equalities SQLite prefers it to ws_activity for
+        # Mine (without, it read the whole workspace: 140 ms at 100,000; migration 0003).
+        Index(
+            "ix_conversations_ws_assignee_activity",
+            "workspace_id",
+            "assignee_id",
+            "last_activity_at",
+            "id",
+        ),
         Index("ix_conversations_team_activity", "team_id", "last_activity_at", "id"),
         Index("ix_conversations_contact", "contact_id", "id"),
         Index("ix_conversations_snoozed_until", "snoozed_until"),
@@ -51,6 +59,8 @@ class Conversation(Base):
     first_reply_at: Mapped[datetime | None]
     resolved_at: Mapped[datetime | None]
     message_count: Mapped[int] = mapped_column(default=0)
+    # The newest customer message: a reader who last read before it has something unread.
+    last_incoming_at: Mapped[datetime | None]
 
 
 class Label(Base):
@@ -143,3 +153,39 @@ class CannedResponse(Base):
     short_code: Mapped[str] = mapped_column(String(64))
     content: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime]
+
+
+class ConversationMention(Base):
+    """A colleague mentioned in a private note (`@[Name](user:ID)`): the Mentions view."""
+
+    __tablename__ = "conversation_mentions"
+    __table_args__ = (
+        UniqueConstraint("message_id", "user_id"),
+        Index("ix_conversation_mentions_user_conversation", "user_id", "conversation_id"),
+        Index("ix_conversation_mentions_conversation", "conversation_id"),
+    )
+
+    id: Mapped[int] = id_column()
+    workspace_id: Mapped[int] = mapped_column(BigId, ForeignKey("workspaces.id"))
+    conversation_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    user_id: Mapped[int] = mapped_column(BigId, ForeignKey("users.id", ondelete="CASCADE"))
+    message_id: Mapped[int] = mapped_column(BigId, ForeignKey("messages.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime]
+
+
+class ConversationRead(Base):
+    """How far a user has read a conversation (unread markers in the list)."""
+
+    __tablename__ = "conversation_reads"
+    __table_args__ = (Index("ix_conversation_reads_conversation", "conversation_id"),)
+
+    user_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    conversation_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("conversations.id", ondelete="CASCADE"), primary_key=True
+    )
+    workspace_id: Mapped[int] = mapped_column(BigId, ForeignKey("workspaces.id"))
+    last_read_at: Mapped[datetime]

@@ -22,6 +22,7 @@ __all__ = [
     "CustomerMessageOutcome",
     "InvalidTransition",
     "check_transition",
+    "is_unread",
     "on_customer_message",
     "snooze_due",
     "status_after_customer_message",
@@ -222,3 +223,13 @@ def snooze_due(
         # surface the broken record rather than hide it.
         raise ValueError("a snoozed conversation needs snoozed_until")
     return snoozed_until <= now
+
+
+def is_unread(*, last_incoming_at: datetime | None, last_read_at: datetime | None) -> bool:
+    """Whether a customer message arrived after the reader last read the conversation.
+
+    Never read and a customer wrote: unread. Read at the very instant of the message: read
+    (the reader had it on screen when it came in)."""
+    if last_incoming_at is None:
+        return False
+    return last_read_at is None or last_incoming_at > last_read_at

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import Field
 
@@ -88,6 +88,14 @@ class AttachmentOut(OutputModel):
     url: str
 
 
+class MessageLimitsOut(OutputModel):
+    """What a message may hold, so a client can refuse a file before uploading it."""
+
+    max_message_chars: int
+    max_attachment_bytes: int
+    max_attachments: int
+
+
 class MessageOut(OutputModel):
     id: int
     conversation_id: int
@@ -126,6 +134,78 @@ class ConversationOut(OutputModel):
     first_reply_at: datetime | None
     resolved_at: datetime | None
     message_count: int
+    # When the newest customer message arrived.
+    last_incoming_at: datetime | None = None
+    # Whether a customer message arrived after the asking user last read the conversation;
+    # null in websocket events, which go to many users at once.
+    unread: bool | None = None
+
+
+class ConversationCounts(OutputModel):
+    """How many conversations each built-in view of the list holds."""
+
+    mine: int
+    unassigned: int
+    my_teams: int
+    all: int
+    mentions: int
+
+
+class ReadMark(OutputModel):
+    conversation_id: int
+    last_read_at: datetime
+    unread: bool = False
+
+
+class BulkAssign(InputModel):
+    type: Literal["assign"]
+    assignee_id: int | None = None
+    team_id: int | None = None
+
+
+class BulkAddLabel(InputModel):
+    type: Literal["add_label"]
+    label: str = Field(min_length=1, max_length=64)
+
+
+class BulkResolve(InputModel):
+    type: Literal["resolve"]
+
+
+BULK_MAX = 100
+
+
+class BulkRequest(InputModel):
+    """One action on up to 100 conversations; each is authorized and changed on its own."""
+
+    ids: list[Annotated[int, Field(ge=1, le=2**63 - 1)]] = Field(min_length=1, max_length=BULK_MAX)
+    action: Annotated[BulkAssign | BulkAddLabel | BulkResolve, Field(discriminator="type")]
+
+
+class BulkProblem(OutputModel):
+    status: int
+    title: str
+    detail: str
+
+
+class BulkItemResult(OutputModel):
+    id: int
+    ok: bool
+    conversation: ConversationOut | None = None
+    problem: BulkProblem | None = None
+
+
+class BulkResult(OutputModel):
+    results: list[BulkItemResult]
+
+
+class ContactConversationsPage(OutputModel):
+    """A contact's conversations that the caller may see, most recent first; `hidden_count`
+    more are in inboxes the caller does not work (counted, never shown)."""
+
+    items: list[ConversationOut]
+    next_cursor: str | None
+    hidden_count: int
 
 
 class PostedMessage(MessageOut):
@@ -140,6 +220,14 @@ class LabelCreate(InputModel):
     description: str = Field(default="", max_length=500)
 
 
+class LabelUpdate(InputModel):
+    """A label's new name, color or description; a field left out stays as it is."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[\w\- ]+$")
+    color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
+    description: str | None = Field(default=None, max_length=500)
+
+
 class LabelOut(OutputModel):
     id: int
     name: str
@@ -150,6 +238,11 @@ class LabelOut(OutputModel):
 class CannedResponseCreate(InputModel):
     short_code: str = Field(min_length=1, max_length=64, pattern=r"^[\w\-]+$")
     content: str = Field(min_length=1, max_length=10000)
+
+
+class CannedResponseUpdate(InputModel):
+    short_code: str | None = Field(default=None, min_length=1, max_length=64, pattern=r"^[\w\-]+$")
+    content: str | None = Field(default=None, min_length=1, max_length=10000)
 
 
 class CannedResponseOut(OutputModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -10,6 +11,8 @@ from pydantic import TypeAdapter
 from sqlalchemy import Row
 from sqlalchemy.orm import Session
 
+from frontdesk.channels import registry as channel_registry
+from frontdesk.channels.base import DELIVER_JOB
 from frontdesk.contacts import service as contacts_service
 from frontdesk.conversations import repository
 from frontdesk.conversations.models import Attachment, Conversation, Message
@@ -20,24 +23,38 @@ from frontdesk.conversations.rules import (
     CustomerMessageOutcome,
     InvalidTransition,
     check_transition,
+    is_unread,
     on_customer_message,
     snooze_due,
 )
 from frontdesk.conversations.schemas import (
     AssignmentChange,
     AttachmentOut,
+    BulkAddLabel,
+    BulkAssign,
+    BulkItemResult,
+    BulkProblem,
+    BulkRequest,
+    BulkResult,
+    CannedResponseOut,
+    CannedResponseUpdate,
+    ContactConversationsPage,
+    ConversationCounts,
     ConversationCreate,
     ConversationOut,
     ConversationSort,
     ConversationUpdate,
+    LabelOut,
+    LabelUpdate,
     MessageCreate,
     MessageKind,
     MessageOut,
     PostedMessage,
+    ReadMark,
     StatusChange,
 )
 from frontdesk.core.db import UnitOfWork
-from frontdesk.core.errors import Conflict, NotFound, TooLarge, Unprocessable
+from frontdesk.core.errors import Conflict, NotFound, Problem, TooLarge, Unprocessable
 from frontdesk.core.pagination import Page, decode_cursor, encode_cursor
 from frontdesk.core.principal import Principal, Role
 from frontdesk.inboxes import service as inbox_service
@@ -59,6 +76,9 @@ def _json_time(value: datetime | None) -> str | None:
 class Limits:
     max_message_chars: int = 64 * 1024
     reopen_window: timedelta = DEFAULT_REOPEN_WINDOW
+    # A channel's rules for what may be sent now (WhatsApp's 24-hour window). Off only when
+    # replaying a past that happened elsewhere (the demo seed, imports).
+    channel_rules: bool = True
 
 
 @dataclass(frozen=True)
@@ -72,7 +92,14 @@ class StoredFile:
 
 
 # ---------------------------------------------------------------------------------- reading
-def _out(session: Session, conversations: list[Conversation]) -> list[ConversationOut]:
+def _out(
+    session: Session,
+    conversations: list[Conversation],
+    *,
+    read_at: dict[int, datetime | None] | None = None,
+) -> list[ConversationOut]:
+    """The API's shape of the conversations; `read_at` (conversation id to when the asking user
+    last read it) fills in `unread`, left null without it (events go to many users)."""
     if not conversations:
         return []
     ids = [c.id for c in conversations]
@@ -104,6 +131,10 @@ def _out(session: Session, conversations: list[Conversation]) -> list[Conversati
             first_reply_at=c.first_reply_at,
             resolved_at=c.resolved_at,
             message_count=c.message_count,
+            last_incoming_at=c.last_incoming_at,
+            unread=None
+            if read_at is None
+            else is_unread(last_incoming_at=c.last_incoming_at, last_read_at=read_at.get(c.id)),
         )
         for c in conversations
     ]
@@ -141,8 +172,56 @@ def participations(session: Session, *, principal: Principal) -> set[int]:
 def get_conversation(
     session: Session, *, principal: Principal, conversation_id: int
 ) -> ConversationOut:
-    return _one_out(
-        session, _visible(session, principal=principal, conversation_id=conversation_id)
+    conversation = _visible(session, principal=principal, conversation_id=conversation_id)
+    reads = repository.read_times(
+        session, user_id=principal.user_id, conversation_ids=[conversation.id]
+    )
+    return _out(session, [conversation], read_at=dict(reads))[0]
+
+
+def _list_filter(
+    session: Session,
+    *,
+    principal: Principal,
+    statuses: list[str],
+    assignee: str | None = None,
+    team_id: int | None = None,
+    my_teams: bool = False,
+    mentioned: bool = False,
+    inbox_id: int | None = None,
+    label: str | None = None,
+    type: str | None = None,
+    priority: str | None = None,
+    contact_id: int | None = None,
+    q: str | None = None,
+) -> ConversationFilter:
+    """What the asking user may see, narrowed by the list's filters."""
+    inbox_ids = (
+        None if principal.is_admin else team_service.visible_inbox_ids(session, principal=principal)
+    )
+    assignee_id: int | None = None
+    if assignee == "me":
+        assignee_id = principal.user_id
+    elif assignee not in (None, "none"):
+        if not assignee.isdecimal():
+            raise Unprocessable("assignee_id must be a user id, 'me' or 'none'")
+        assignee_id = int(assignee)
+    return ConversationFilter(
+        workspace_id=principal.workspace_id,
+        inbox_ids=inbox_ids,
+        participant_user_id=None if principal.is_admin else principal.user_id,
+        statuses=statuses,
+        assignee_id=assignee_id,
+        unassigned=assignee == "none",
+        team_id=team_id,
+        inbox_id=inbox_id,
+        label=label,
+        type=type,
+        priority=priority,
+        contact_id=contact_id,
+        q=q or None,
+        teams_of_user_id=principal.user_id if my_teams else None,
+        mentioned_user_id=principal.user_id if mentioned else None,
     )
 
 
@@ -162,31 +241,23 @@ def list_conversations(
     sort: ConversationSort,
     cursor: str | None,
     limit: int,
+    my_teams: bool = False,
+    mentioned: bool = False,
 ) -> Page[ConversationOut]:
-    inbox_ids = (
-        None if principal.is_admin else team_service.visible_inbox_ids(session, principal=principal)
-    )
-    assignee_id: int | None = None
-    if assignee == "me":
-        assignee_id = principal.user_id
-    elif assignee not in (None, "none"):
-        if not assignee.isdecimal():
-            raise Unprocessable("assignee_id must be a user id, 'me' or 'none'")
-        assignee_id = int(assignee)
-    where = ConversationFilter(
-        workspace_id=principal.workspace_id,
-        inbox_ids=inbox_ids,
-        participant_user_id=None if principal.is_admin else principal.user_id,
+    where = _list_filter(
+        session,
+        principal=principal,
         statuses=statuses,
-        assignee_id=assignee_id,
-        unassigned=assignee == "none",
+        assignee=assignee,
         team_id=team_id,
+        my_teams=my_teams,
+        mentioned=mentioned,
         inbox_id=inbox_id,
         label=label,
         type=type,
         priority=priority,
         contact_id=contact_id,
-        q=q or None,
+        q=q,
     )
     after = None
     if cursor:
@@ -199,8 +270,16 @@ def list_conversations(
             raise Unprocessable(
                 "the cursor is not one this API returned", title="Bad cursor"
             ) from exc
-    rows = repository.search(session, where=where, sort=sort.value, after=after, limit=limit + 1)
-    page = rows[:limit]
+    rows = repository.search(
+        session,
+        where=where,
+        sort=sort.value,
+        after=after,
+        limit=limit + 1,
+        reader_id=principal.user_id,
+    )
+    page = [conversation for conversation, _ in rows[:limit]]
+    read_at = {conversation.id: read for conversation, read in rows[:limit]}
     next_cursor = None
     if len(rows) > limit:
         last = page[-1]
@@ -211,7 +290,121 @@ def list_conversations(
         }[sort.value]
         assert key_value is not None
         next_cursor = encode_cursor([key_value.isoformat(), last.id])
-    return Page(items=_out(session, page), next_cursor=next_cursor)
+    return Page(items=_out(session, page, read_at=read_at), next_cursor=next_cursor)
+
+
+def view_counts(
+    session: Session,
+    *,
+    principal: Principal,
+    statuses: list[str],
+    team_id: int | None = None,
+    inbox_id: int | None = None,
+    label: str | None = None,
+    type: str | None = None,
+    priority: str | None = None,
+) -> ConversationCounts:
+    """The number behind each built-in view (Mine, Unassigned, My teams, All, Mentions) under
+    the same filters as the list; open conversations when no status is given."""
+    where = _list_filter(
+        session,
+        principal=principal,
+        statuses=statuses or [ConversationStatus.OPEN.value],
+        team_id=team_id,
+        inbox_id=inbox_id,
+        label=label,
+        type=type,
+        priority=priority,
+    )
+    counts = repository.view_counts(session, where=where, user_id=principal.user_id)
+    return ConversationCounts(**counts)
+
+
+def contact_conversations(
+    session: Session, *, principal: Principal, contact_id: int, cursor: str | None, limit: int
+) -> ContactConversationsPage:
+    """A contact's history across every channel, as far as the caller may see it, and how many
+    more conversations there are in inboxes they do not work (a count reveals no content)."""
+    contacts_service.require_contact(
+        session, workspace_id=principal.workspace_id, contact_id=contact_id
+    )
+    page = list_conversations(
+        session,
+        principal=principal,
+        statuses=[],
+        assignee=None,
+        team_id=None,
+        inbox_id=None,
+        label=None,
+        type=None,
+        priority=None,
+        contact_id=contact_id,
+        q=None,
+        sort=ConversationSort.last_activity,
+        cursor=cursor,
+        limit=limit,
+    )
+    hidden = 0
+    if not principal.is_admin:
+        hidden = repository.count_hidden_of_contact(
+            session,
+            workspace_id=principal.workspace_id,
+            contact_id=contact_id,
+            inbox_ids=team_service.visible_inbox_ids(session, principal=principal),
+            user_id=principal.user_id,
+        )
+    return ContactConversationsPage(
+        items=page.items, next_cursor=page.next_cursor, hidden_count=hidden
+    )
+
+
+def hidden_count_of_contact(session: Session, *, principal: Principal, contact_id: int) -> int:
+    """How many of a contact's conversations the caller may not see (0 for admins)."""
+    if principal.is_admin:
+        return 0
+    return repository.count_hidden_of_contact(
+        session,
+        workspace_id=principal.workspace_id,
+        contact_id=contact_id,
+        inbox_ids=team_service.visible_inbox_ids(session, principal=principal),
+        user_id=principal.user_id,
+    )
+
+
+def conversation_counts(
+    session: Session, *, workspace_id: int, contact_ids: list[int]
+) -> dict[int, int]:
+    """How many conversations each contact has (a count, whoever may see them)."""
+    return repository.count_by_contact(session, workspace_id=workspace_id, contact_ids=contact_ids)
+
+
+def move_contact_conversations(
+    uow: UnitOfWork,
+    *,
+    workspace_id: int,
+    from_contact_id: int,
+    to_contact_id: int,
+    actor_user_id: int | None,
+) -> list[int]:
+    """Contacts merged: every conversation of one becomes the other's, each recorded as a
+    `conversation.updated` (changed: contact) so open lists and timelines follow. The ids
+    moved are returned."""
+    moved = repository.of_contact(
+        uow.session, workspace_id=workspace_id, contact_id=from_contact_id
+    )
+    for conversation in moved:
+        conversation.contact_id = to_contact_id
+    uow.session.flush()
+    for conversation, out in zip(moved, _out(uow.session, moved), strict=True):
+        uow.record(
+            "conversation.updated",
+            workspace_id=workspace_id,
+            inbox_id=conversation.inbox_id,
+            conversation_id=conversation.id,
+            actor_user_id=actor_user_id,
+            data={**out.model_dump(mode="json"), "changed": ["contact"]},
+        )
+    return [c.id for c in moved]
 
 
 def _message_out(message: Message, attachments: list[Attachment]) -> MessageOut:
@@ -619,6 +812,17 @@ def _transition(
         actor=actor,
         extra={"previous_status": current.value},
     )
+    if target is ConversationStatus.RESOLVED:
+        # The channel's durable work at a resolution (the widget's survey), in this transaction.
+        channel_registry.resolved(
+            uow,
+            inbox=inbox_service.channel_inbox_by_id(
+                uow.session, workspace_id=conversation.workspace_id, inbox_id=conversation.inbox_id
+            ),
+            conversation_id=conversation.id,
+            assignee_id=conversation.assignee_id,
+            resolved_at=now,
+        )
     if target is ConversationStatus.SNOOZED and snoozed_until is not None:
         # The wake-up is durable work: it survives restarts and runs on any worker.
         outbox.enqueue(
@@ -633,6 +837,14 @@ def _transition(
             run_at=snoozed_until,
         )
     return out
+
+
+def settle_seeded_deliveries(uow: UnitOfWork, *, workspace_id: int, before: datetime) -> int:
+    """A seeded or imported past's replies were delivered long ago: never shown "Sending…"
+    (their delivery jobs are closed unrun, like the past's e-mails)."""
+    return repository.settle_pending_deliveries(
+        uow.session, workspace_id=workspace_id, before=before, status="delivered"
+    )
 
 
 def wake_if_due(uow: UnitOfWork, *, workspace_id: int, conversation_id: int) -> bool:
@@ -778,8 +990,13 @@ def post_message(
     data: MessageCreate,
     files: list[StoredFile],
     limits: Limits,
+    external_id_checked: bool = False,
+    conversation_row: Row[Any] | None = None,
 ) -> PostedMessage:
-    """Post a customer message, an agent reply or a private note (hot path: few queries)."""
+    """Post a customer message, an agent reply or a private note (hot path: few queries).
+    `external_id_checked`: the caller already knows no message has this external id;
+    `conversation_row`: the conversation as visible_conversation_row reads it, when the caller
+    read it already in this transaction (a channel's customer_thread)."""
     if len(data.content) > limits.max_message_chars:
         raise TooLarge(
             f"the message has {len(data.content)} characters; the limit is "
@@ -795,16 +1012,18 @@ def post_message(
         )
     if data.private and data.message_type is MessageKind.incoming:
         raise Unprocessable("a customer message cannot be private")
-    conversation: Conversation | Row[Any] | None = repository.visible_conversation_row(
-        uow.session,
-        workspace_id=principal.workspace_id,
-        conversation_id=conversation_id,
-        user_id=principal.user_id,
-        role=principal.role.value,
-    )
+    conversation: Conversation | Row[Any] | None = conversation_row
+    if conversation is None:
+        conversation = repository.visible_conversation_row(
+            uow.session,
+            workspace_id=principal.workspace_id,
+            conversation_id=conversation_id,
+            user_id=principal.user_id,
+            role=principal.role.value,
+        )
     if conversation is None:
         raise NotFound(f"no conversation {conversation_id} visible to you")
-    if data.external_id is not None:
+    if data.external_id is not None and not external_id_checked:
         existing = repository.message_by_external_id(
             uow.session, inbox_id=conversation.inbox_id, external_id=data.external_id
         )
@@ -860,6 +1079,21 @@ def post_message(
     sender_type = {MessageKind.incoming: "contact", MessageKind.bot: "bot"}.get(kind, "user")
     sender_id = conversation.contact_id if kind is MessageKind.incoming else principal.user_id
     delivery_status = "sent" if kind in (MessageKind.outgoing, MessageKind.bot) else None
+    # A reply in a messenger's inbox is sent by the channel.deliver job; until then, pending.
+    deliver = delivery_status is not None and channel_registry.has_sender(
+        getattr(conversation, "channel_type", None)
+    )
+    if deliver:
+        delivery_status = "pending"
+        # A channel may refuse it now (WhatsApp: only templates 24 hours after the customer).
+        refusal = channel_registry.reply_refusal(
+            getattr(conversation, "channel_type", None),
+            last_customer_message_at=conversation.last_incoming_at,
+            now=now,
+            content_attributes=data.content_attributes,
+        )
+        if refusal is not None and limits.channel_rules:
+            raise refusal
     message_id = repository.insert_message(
         uow.session,
         workspace_id=conversation.workspace_id,
@@ -892,8 +1126,10 @@ def post_message(
         "last_activity_at": now,
         "message_count": conversation.message_count + 1,
     }
-    if kind is MessageKind.incoming and conversation.waiting_since is None:
-        updates["waiting_since"] = now
+    if kind is MessageKind.incoming:
+        updates["last_incoming_at"] = now
+        if conversation.waiting_since is None:
+            updates["waiting_since"] = now
     if is_agent_reply:
         updates["waiting_since"] = None
         if conversation.first_reply_at is None:
@@ -938,18 +1174,49 @@ def post_message(
         "message_count": updates["message_count"],
         "waiting_since": _json_time(waiting_since),
         "first_reply_at": _json_time(first_reply_at),
+        "last_incoming_at": _json_time(
+            updates.get("last_incoming_at", conversation.last_incoming_at)
+        ),
     }
     uow.record(
         "message.created",
         workspace_id=conversation.workspace_id,
         inbox_id=conversation.inbox_id,
         conversation_id=conversation.id,
-        actor_user_id=principal.user_id,
+        # 0 is the desk itself (a channel receiving a customer message): no user acted.
+        actor_user_id=principal.user_id or None,
         data=event_data,
     )
+    if deliver:
+        outbox.enqueue(
+            uow,
+            kind=DELIVER_JOB,
+            workspace_id=conversation.workspace_id,
+            payload={"message_id": message_id},
+            idempotency_key=f"{DELIVER_JOB}:{message_id}",
+        )
+    if kind in (MessageKind.outgoing, MessageKind.bot):
+        # The channel's durable work for a public reply (the widget: mail it to a visitor who
+        # left the offline form), in this transaction.
+        channel_registry.replied(
+            getattr(conversation, "channel_type", None),
+            uow,
+            workspace_id=conversation.workspace_id,
+            conversation_id=conversation.id,
+            message_id=message_id,
+        )
     if kind is MessageKind.note:
         mentioned = mentioned_user_ids(data.content)
         if mentioned:
+            # Stored for the Mentions view in the note's own transaction.
+            repository.add_mentions(
+                uow.session,
+                workspace_id=conversation.workspace_id,
+                conversation_id=conversation.id,
+                message_id=message_id,
+                user_ids=[u for u in mentioned if u != principal.user_id],
+                created_at=now,
+            )
             notifications.notify_mentions(
                 uow,
                 workspace_id=conversation.workspace_id,
@@ -964,17 +1231,422 @@ def post_message(
     return out
 
 
+# ------------------------------------------------------------------------------ channels
+def _desk(workspace_id: int) -> Principal:
+    """The desk itself acting for a channel: it sees the whole workspace, and its user id 0
+    records no actor on the events."""
+    return Principal(user_id=0, workspace_id=workspace_id, role=Role.admin, via="channel")
+
+
+@dataclass(frozen=True)
+class MessageForDelivery:
+    message: MessageOut
+    contact_id: int
+    subject: str
+    files: list[StoredFile]
+
+
+@dataclass(frozen=True)
+class CustomerThread:
+    """Where a known customer's new message goes: their contact, the inbox conversation it
+    belongs to (None: a new one; as read for post_message), and the message already stored
+    under its external id."""
+
+    contact_id: int
+    conversation: Row[Any] | None
+    existing_message_id: int | None
+    # Created in this transaction: nobody else can be writing to them at the same time.
+    new_contact: bool = False
+
+    @property
+    def conversation_id(self) -> int | None:
+        return self.conversation.id if self.conversation is not None else None
+
+
+def customer_thread(
+    session: Session,
+    *,
+    workspace_id: int,
+    inbox_id: int,
+    identity: tuple[str, str],
+    external_id: str | None,
+) -> CustomerThread | None:
+    """For a channel identity (kind, normalized value), in one query; None when unknown."""
+    row = repository.customer_thread(
+        session,
+        workspace_id=workspace_id,
+        inbox_id=inbox_id,
+        kind=identity[0],
+        value=identity[1],
+        external_id=external_id,
+    )
+    if row is None:
+        return None
+    return CustomerThread(
+        contact_id=row.identity_contact_id,
+        conversation=row if row.id is not None else None,
+        existing_message_id=row.stored_message_id,
+    )
+
+
+def _stored(session: Session, message: Message) -> PostedMessage:
+    attachments = repository.attachments_of(session, message_ids=[message.id])
+    return PostedMessage(**_message_out(message, attachments[message.id]).model_dump())
+
+
+def receive_customer_message(
+    uow: UnitOfWork,
+    *,
+    workspace_id: int,
+    inbox_id: int,
+    contact_id: int,
+    data: MessageCreate,
+    files: list[StoredFile],
+    limits: Limits,
+    conversation_id: int | None = None,
+    subject: str = "",
+    thread: CustomerThread | None = None,
+) -> PostedMessage:
+    """The desk receives a customer message from a channel. It goes onto the conversation the
+    channel chose (when that is one of this inbox), else the contact's open one in the inbox,
+    else their latest (the reopen rule may start a new one), else a new conversation.
+    Idempotent by (inbox, external id), like any posted message. `thread`, when the caller
+    looked it up in this transaction (customer_thread), saves asking again."""
+    data = data.model_copy(update={"message_type": MessageKind.incoming, "private": False})
+    if thread is not None and thread.existing_message_id is not None:
+        existing = repository.get_message(
+            uow.session, workspace_id=workspace_id, message_id=thread.existing_message_id
+        )
+        if existing is not None:
+            return _stored(uow.session, existing)
+    target = None
+    if conversation_id is not None:
+        chosen = repository.get(
+            uow.session, workspace_id=workspace_id, conversation_id=conversation_id
+        )
+        if chosen is not None and chosen.inbox_id == inbox_id:
+            target = chosen.id
+    if target is None:
+        target = (
+            thread.conversation_id
+            if thread is not None
+            else repository.latest_of_contact(uow.session, inbox_id=inbox_id, contact_id=contact_id)
+        )
+    waited = target is None and not (thread is not None and thread.new_contact)
+    if waited:
+        # Two first messages of one customer at once (PostgreSQL runs them side by side): the
+        # second waits here for the first to commit, then finds what it stored.
+        contacts_service.lock_contact(uow.session, workspace_id=workspace_id, contact_id=contact_id)
+        target = repository.latest_of_contact(uow.session, inbox_id=inbox_id, contact_id=contact_id)
+    if target is None:
+        if data.external_id is not None and thread is None:
+            existing = repository.message_by_external_id(
+                uow.session, inbox_id=inbox_id, external_id=data.external_id
+            )
+            if existing is not None:
+                return _stored(uow.session, existing)
+        conversation = _new_conversation(
+            uow,
+            workspace_id=workspace_id,
+            inbox_id=inbox_id,
+            contact_id=contact_id,
+            status=ConversationStatus.OPEN.value,
+            subject=subject[:500],
+            priority="normal",
+            type="question",
+            assignee_id=None,
+            team_id=None,
+        )
+        _record_conversation(uow, "conversation.created", conversation, actor=None)
+        target = conversation.id
+    return post_message(
+        uow,
+        principal=_desk(workspace_id),
+        conversation_id=target,
+        data=data,
+        files=files,
+        limits=limits,
+        # Looked up with the thread; after waiting on the contact's lock post_message asks
+        # again (the other message may have been this one).
+        external_id_checked=thread is not None and not waited,
+        conversation_row=(
+            thread.conversation if thread is not None and target == thread.conversation_id else None
+        ),
+    )
+
+
+def _record_message_updated(uow: UnitOfWork, message: Message, *, changed: list[str]) -> MessageOut:
+    uow.session.flush()
+    attachments = repository.attachments_of(uow.session, message_ids=[message.id])
+    out = _message_out(message, attachments[message.id])
+    uow.record(
+        "message.updated",
+        workspace_id=message.workspace_id,
+        inbox_id=message.inbox_id,
+        conversation_id=message.conversation_id,
+        data={**out.model_dump(mode="json"), "changed": changed},
+    )
+    return out
+
+
+def find_message(
+    session: Session, *, workspace_id: int, inbox_id: int, external_id: str
+) -> MessageOut | None:
+    """A message of the inbox by its channel id (a reply's target, a status report's)."""
+    message = repository.message_by_external_id(session, inbox_id=inbox_id, external_id=external_id)
+    if message is None or message.workspace_id != workspace_id:
+        return None
+    return _message_out(message, [])
+
+
+def edit_customer_message(
+    uow: UnitOfWork,
+    *,
+    workspace_id: int,
+    inbox_id: int,
+    external_id: str,
+    content: str,
+    content_attributes: dict[str, Any],
+) -> tuple[MessageOut, bool] | None:
+    """The customer edited a message in their messenger: the new text replaces the stored one,
+    the first text stays in content_attributes.original_content. None when the message is not
+    stored; (message, False) when the text is already this (a repeated edit)."""
+    message = repository.message_by_external_id(
+        uow.session, inbox_id=inbox_id, external_id=external_id
+    )
+    if message is None or message.workspace_id != workspace_id or message.kind != "incoming":
+        return None
+    if message.content == content:
+        attachments = repository.attachments_of(uow.session, message_ids=[message.id])
+        return _message_out(message, attachments[message.id]), False
+    previous = dict(message.content_attributes)
+    merged = {**previous, **content_attributes, "edited": True}
+    merged.setdefault("original_content", message.content)
+    if "placeholder" not in content_attributes:
+        merged.pop("placeholder", None)
+    message.content = content
+    message.content_attributes = merged
+    return _record_message_updated(uow, message, changed=["content"]), True
+
+
+def message_for_delivery(
+    session: Session, *, workspace_id: int, message_id: int
+) -> MessageForDelivery | None:
+    """An outgoing message with what sending it needs: its files and its customer."""
+    message = repository.get_message(session, workspace_id=workspace_id, message_id=message_id)
+    if message is None:
+        return None
+    conversation = repository.get(
+        session, workspace_id=workspace_id, conversation_id=message.conversation_id
+    )
+    if conversation is None:
+        return None
+    attachments = repository.attachments_of(session, message_ids=[message.id])[message.id]
+    return MessageForDelivery(
+        message=_message_out(message, attachments),
+        contact_id=conversation.contact_id,
+        subject=conversation.subject,
+        files=[
+            StoredFile(
+                file_name=a.file_name,
+                content_type=a.content_type,
+                size=a.size,
+                storage_key=a.storage_key,
+            )
+            for a in attachments
+        ],
+    )
+
+
+def set_delivery_status(
+    uow: UnitOfWork,
+    *,
+    workspace_id: int,
+    message_id: int,
+    status: str,
+    error: str | None = None,
+    external_id: str | None = None,
+    content_attributes: dict[str, Any] | None = None,
+    when: Callable[[str | None], bool] | None = None,
+) -> MessageOut | None:
+    """Where an outgoing message is on its way (pending, sent, delivered, read, failed); the
+    agents' screens follow through message.updated. `when` may refuse the change, given the
+    current status (reports arrive out of order)."""
+    message = repository.get_message(uow.session, workspace_id=workspace_id, message_id=message_id)
+    if message is None or (when is not None and not when(message.delivery_status)):
+        return None
+    changed = ["delivery_status"]
+    message.delivery_status = status
+    message.delivery_error = error[:1000] if error else None
+    if external_id is not None and message.external_id is None:
+        message.external_id = external_id[:255]
+        changed.append("external_id")
+    if content_attributes:
+        message.content_attributes = {**message.content_attributes, **content_attributes}
+    return _record_message_updated(uow, message, changed=changed)
+
+
+def attach_files(
+    uow: UnitOfWork,
+    *,
+    workspace_id: int,
+    message_id: int,
+    files: list[StoredFile],
+    attributes: Callable[[dict[str, Any]], dict[str, Any]],
+) -> MessageOut | None:
+    """Files of a message that arrive after it (a messenger's photo downloaded later);
+    `attributes` gives the message's content attributes from its current ones."""
+    message = repository.get_message(uow.session, workspace_id=workspace_id, message_id=message_id)
+    if message is None:
+        return None
+    now = uow.now()
+    repository.insert_attachments(
+        uow.session,
+        [
+            {
+                "workspace_id": workspace_id,
+                "message_id": message_id,
+                "file_name": f.file_name,
+                "content_type": f.content_type,
+                "size": f.size,
+                "storage_key": f.storage_key,
+                "created_at": now,
+            }
+            for f in files
+        ],
+    )
+    message.content_attributes = attributes(dict(message.content_attributes))
+    return _record_message_updated(uow, message, changed=["attachments"])
+
+
+# ------------------------------------------------------------------ read marks and bulk actions
+def mark_read(uow: UnitOfWork, *, principal: Principal, conversation_id: int) -> ReadMark:
+    """The user has read the conversation up to now; their other screens hear of it."""
+    conversation = repository.visible_conversation_row(
+        uow.session,
+        workspace_id=principal.workspace_id,
+        conversation_id=conversation_id,
+        user_id=principal.user_id,
+        role=principal.role.value,
+    )
+    if conversation is None:
+        raise NotFound(f"no conversation {conversation_id} visible to you")
+    now = uow.now()
+    repository.mark_read(
+        uow.session,
+        workspace_id=principal.workspace_id,
+        user_id=principal.user_id,
+        conversation_id=conversation.id,
+        at=now,
+    )
+    mark = ReadMark(conversation_id=conversation.id, last_read_at=now, unread=False)
+    uow.record(
+        "conversation.read",
+        workspace_id=principal.workspace_id,
+        conversation_id=conversation.id,
+        user_ids=[principal.user_id],
+        actor_user_id=principal.user_id,
+        data=mark.model_dump(mode="json"),
+    )
+    return mark
+
+
+def _bulk_one(
+    uow: UnitOfWork, *, principal: Principal, conversation_id: int, request: BulkRequest
+) -> ConversationOut:
+    action = request.action
+    if isinstance(action, BulkAssign):
+        return assign(
+            uow,
+            principal=principal,
+            conversation_id=conversation_id,
+            data=AssignmentChange.model_validate(
+                action.model_dump(include=action.model_fields_set - {"type"})
+            ),
+        )
+    if isinstance(action, BulkAddLabel):
+        conversation = _visible(uow.session, principal=principal, conversation_id=conversation_id)
+        current = repository.labels_of(uow.session, conversation_ids=[conversation.id])
+        if action.label in current[conversation.id]:
+            return _one_out(uow.session, conversation)
+        return update_conversation(
+            uow,
+            principal=principal,
+            conversation_id=conversation_id,
+            data=ConversationUpdate(labels=[*current[conversation.id], action.label]),
+        )
+    return change_status(
+        uow,
+        principal=principal,
+        conversation_id=conversation_id,
+        data=StatusChange(status=ConversationStatus.RESOLVED),
+    )
+
+
+def bulk(uow: UnitOfWork, *, principal: Principal, request: BulkRequest) -> BulkResult:
+    """One action on many conversations through the same use cases as one at a time. Each
+    conversation is authorized and changed in its own savepoint: a refusal (not visible, an
+    assignee outside its inbox ...) undoes that one only and is reported beside its id."""
+    action = request.action
+    if isinstance(action, BulkAssign) and not action.model_fields_set - {"type"}:
+        raise Unprocessable("an assign action needs assignee_id, team_id or both")
+    if isinstance(action, BulkAddLabel) and not repository.labels_by_name(
+        uow.session, workspace_id=principal.workspace_id, names=[action.label]
+    ):
+        raise Unprocessable(f"no label '{action.label}' in this workspace; create it first")
+    results: list[BulkItemResult] = []
+    for conversation_id in dict.fromkeys(request.ids):
+        events, jobs = len(uow.events), uow.jobs_enqueued
+        savepoint = uow.session.begin_nested()
+        try:
+            out = _bulk_one(
+                uow, principal=principal, conversation_id=conversation_id, request=request
+            )
+        except Problem as exc:
+            savepoint.rollback()
+            # What the undone change recorded is undone with it.
+            del uow.events[events:]
+            uow.jobs_enqueued = jobs
+            results.append(
+                BulkItemResult(
+                    id=conversation_id,
+                    ok=False,
+                    problem=BulkProblem(status=exc.status, title=exc.title, detail=exc.detail),
+                )
+            )
+            continue
+        savepoint.commit()
+        results.append(BulkItemResult(id=conversation_id, ok=True, conversation=out))
+    return BulkResult(results=results)
+
+
 # ----------------------------------------------------------------- labels and canned replies
+def _taken(field: str, detail: str) -> Conflict:
+    """A uniqueness refusal that also names the field, so a form can show it beside it."""
+    return Conflict(detail, errors=[{"loc": ["body", field], "msg": detail, "type": "taken"}])
+
+
+def _label_data(label: Any) -> dict[str, Any]:
+    return LabelOut.model_validate(label).model_dump(mode="json")
+
+
 def list_labels(session: Session, *, principal: Principal) -> list[Any]:
     return repository.list_labels(session, workspace_id=principal.workspace_id)
+
+
+def _label(session: Session, *, principal: Principal, label_id: int) -> Any:
+    label = repository.get_label(session, workspace_id=principal.workspace_id, label_id=label_id)
+    if label is None:
+        raise NotFound(f"no label {label_id} in this workspace")
+    return label
 
 
 def create_label(
     uow: UnitOfWork, *, principal: Principal, name: str, color: str, description: str
 ) -> Any:
     if repository.labels_by_name(uow.session, workspace_id=principal.workspace_id, names=[name]):
-        raise Conflict(f"a label '{name}' already exists")
-    return repository.add_label(
+        raise _taken("name", f"a label '{name}' already exists")
+    label = repository.add_label(
         uow.session,
         workspace_id=principal.workspace_id,
         name=name,
@@ -982,22 +1654,121 @@ def create_label(
         description=description,
         created_at=uow.now(),
     )
+    uow.record(
+        "label.created",
+        workspace_id=principal.workspace_id,
+        data=_label_data(label),
+        actor_user_id=principal.user_id,
+    )
+    return label
+
+
+def update_label(uow: UnitOfWork, *, principal: Principal, label_id: int, data: LabelUpdate) -> Any:
+    """Rename or recolor a label; conversations hold it by id, so they show the new name."""
+    label = _label(uow.session, principal=principal, label_id=label_id)
+    previous_name = label.name
+    if data.name is not None and data.name != label.name:
+        if repository.labels_by_name(
+            uow.session, workspace_id=principal.workspace_id, names=[data.name]
+        ):
+            raise _taken("name", f"a label '{data.name}' already exists")
+        label.name = data.name
+    if data.color is not None:
+        label.color = data.color
+    if data.description is not None:
+        label.description = data.description
+    uow.session.flush()
+    uow.record(
+        "label.updated",
+        workspace_id=principal.workspace_id,
+        data={**_label_data(label), "previous_name": previous_name},
+        actor_user_id=principal.user_id,
+    )
+    return label
+
+
+def delete_label(uow: UnitOfWork, *, principal: Principal, label_id: int) -> None:
+    """Delete a label and take it off every conversation that has it (as Chatwoot does: a
+    deleted label must not linger on conversations where nobody can choose or filter it)."""
+    label = _label(uow.session, principal=principal, label_id=label_id)
+    data = _label_data(label)
+    removed = repository.delete_label(uow.session, label_id=label.id)
+    uow.record(
+        "label.deleted",
+        workspace_id=principal.workspace_id,
+        data={**data, "conversation_count": removed},
+        actor_user_id=principal.user_id,
+    )
+
+
+def _canned_data(canned: Any) -> dict[str, Any]:
+    return CannedResponseOut.model_validate(canned).model_dump(mode="json")
 
 
 def list_canned(session: Session, *, principal: Principal, q: str | None) -> list[Any]:
     return repository.list_canned(session, workspace_id=principal.workspace_id, q=q)
 
 
-def create_canned(uow: UnitOfWork, *, principal: Principal, short_code: str, content: str) -> Any:
-    existing = repository.list_canned(
-        uow.session, workspace_id=principal.workspace_id, q=short_code
+def _canned(session: Session, *, principal: Principal, canned_id: int) -> Any:
+    canned = repository.get_canned(
+        session, workspace_id=principal.workspace_id, canned_id=canned_id
     )
-    if any(c.short_code == short_code for c in existing):
-        raise Conflict(f"a canned reply '/{short_code}' already exists")
-    return repository.add_canned(
+    if canned is None:
+        raise NotFound(f"no canned reply {canned_id} in this workspace")
+    return canned
+
+
+def _check_short_code_free(uow: UnitOfWork, *, principal: Principal, short_code: str) -> None:
+    if repository.canned_by_short_code(
+        uow.session, workspace_id=principal.workspace_id, short_code=short_code
+    ):
+        raise _taken("short_code", f"a canned reply '/{short_code}' already exists")
+
+
+def create_canned(uow: UnitOfWork, *, principal: Principal, short_code: str, content: str) -> Any:
+    _check_short_code_free(uow, principal=principal, short_code=short_code)
+    canned = repository.add_canned(
         uow.session,
         workspace_id=principal.workspace_id,
         short_code=short_code,
         content=content,
         created_at=uow.now(),
+    )
+    uow.record(
+        "canned_response.created",
+        workspace_id=principal.workspace_id,
+        data=_canned_data(canned),
+        actor_user_id=principal.user_id,
+    )
+    return canned
+
+
+def update_canned(
+    uow: UnitOfWork, *, principal: Principal, canned_id: int, data: CannedResponseUpdate
+) -> Any:
+    canned = _canned(uow.session, principal=principal, canned_id=canned_id)
+    if data.short_code is not None and data.short_code != canned.short_code:
+        _check_short_code_free(uow, principal=principal, short_code=data.short_code)
+        canned.short_code = data.short_code
+    if data.content is not None:
+        canned.content = data.content
+    uow.session.flush()
+    uow.record(
+        "canned_response.updated",
+        workspace_id=principal.workspace_id,
+        data=_canned_data(canned),
+        actor_user_id=principal.user_id,
+    )
+    return canned
+
+
+def delete_canned(uow: UnitOfWork, *, principal: Principal, canned_id: int) -> None:
+    canned = _canned(uow.session, principal=principal, canned_id=canned_id)
+    data = _canned_data(canned)
+    repository.delete_canned(uow.session, canned_id=canned.id)
+    uow.record(
+        "canned_response.deleted",
+        workspace_id=principal.workspace_id,
+        data=data,
+        actor_user_id=principal.user_id,
     )

@@ -104,6 +104,9 @@ class UnitOfWork:
 
 
 AfterCommit = Callable[[list[DomainEvent], int], Awaitable[None]]
+# Runs inside a write's transaction, after its function, when it recorded events: work that
+# must commit together with them or not at all (webhook deliveries of those events).
+BeforeCommit = Callable[[UnitOfWork], None]
 
 
 @dataclass
@@ -164,6 +167,7 @@ class Database:
         self.is_sqlite = self.url.startswith("sqlite")
         self.batch_size = batch_size
         self._after_commit: list[AfterCommit] = []
+        self._before_commit: list[BeforeCommit] = []
         if self.is_sqlite:
             connect_args = {"check_same_thread": False}
             self.write_engine = create_engine(
@@ -210,6 +214,16 @@ class Database:
     def add_after_commit(self, callback: AfterCommit) -> None:
         """Called after every successful commit with the events and the number of jobs queued."""
         self._after_commit.append(callback)
+
+    def add_before_commit(self, hook: BeforeCommit) -> None:
+        """Called in the transaction of every write that recorded events, after its function;
+        what the hook writes commits with the write (or is rolled back with it)."""
+        self._before_commit.append(hook)
+
+    def _finish(self, uow: UnitOfWork) -> None:
+        if uow.events:
+            for hook in self._before_commit:
+                hook(uow)
 
     def close(self) -> None:
         if self._writer_thread is not None:
@@ -272,6 +286,7 @@ class Database:
             with Session(self.write_engine, expire_on_commit=False) as session, session.begin():
                 job.uow = UnitOfWork(session=session, clock=self.clock)
                 job.result = job.fn(job.uow)
+                self._finish(job.uow)
         except BaseException as exc:  # handed to the caller, who raises it
             job.error = exc
 
@@ -323,6 +338,7 @@ class Database:
                         job.uow = UnitOfWork(session=session, clock=self.clock)
                         try:
                             job.result = job.fn(job.uow)
+                            self._finish(job.uow)
                             session.flush()
                         except BaseException as exc:
                             job.error, failed = exc, job

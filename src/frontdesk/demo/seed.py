@@ -318,6 +318,8 @@ def seed_demo(
     limits = Limits(
         max_message_chars=settings.max_message_chars,
         reopen_window=timedelta(days=settings.reopen_window_days),
+        # The seeded month happened elsewhere: replies are history, not sends to check.
+        channel_rules=False,
     )
 
     def seed(uow: UnitOfWork) -> SeedResult:
@@ -341,6 +343,11 @@ def seed_demo(
         clock.now = now
         # The notifications of the seeded past (assignments, mentions) are history, not news.
         outbox.settle_due(
+            UnitOfWork(session=uow.session, clock=clock),
+            workspace_id=setup.workspace_id,
+            before=now,
+        )
+        conversations.settle_seeded_deliveries(
             UnitOfWork(session=uow.session, clock=clock),
             workspace_id=setup.workspace_id,
             before=now,

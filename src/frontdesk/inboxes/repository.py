@@ -17,6 +17,10 @@ def get(session: Session, *, workspace_id: int, inbox_id: int) -> Inbox | None:
     ).scalar_one_or_none()
 
 
+def by_public_id(session: Session, *, public_id: str) -> Inbox | None:
+    return session.execute(select(Inbox).where(Inbox.public_id == public_id)).scalar_one_or_none()
+
+
 def list_by_ids(session: Session, *, workspace_id: int, inbox_ids: Iterable[int]) -> list[Inbox]:
     return list(
         session.execute(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from urllib.parse import urlsplit
 
 import orjson
@@ -12,9 +13,12 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from frontdesk.auth.dependencies import SESSION_COOKIE, authenticate_connection
 from frontdesk.core.context import context_of
 from frontdesk.core.errors import Problem
+from frontdesk.presence.hints import HintRelay, TooManyFrames, error_frame
+from frontdesk.presence.tracker import PresenceTracker
 from frontdesk.realtime.hub import Hub
 
 router = APIRouter(tags=["realtime"])
+log = logging.getLogger(__name__)
 
 
 def _origin_allowed(websocket: WebSocket, base_url: str) -> bool:
@@ -63,21 +67,47 @@ async def agent_socket(websocket: WebSocket) -> None:
         while True:
             payload = await connection.queue.get()
             if payload is None:
-                await websocket.close(code=1013, reason="too slow; reconnect")
+                await websocket.close(code=connection.close_code, reason=connection.close_reason)
                 return
             await websocket.send_text(payload.decode())
 
     send_task = asyncio.create_task(sender())
+    presence: PresenceTracker = websocket.app.state.presence
+    presence.connected(principal)
+    # What the client sends: pings and collision hints. A bad frame is answered with an
+    # error frame; the socket stays open.
+    relay = HintRelay(principal=principal, db=ctx.db, bus=ctx.bus, clock=ctx.db.clock)
     try:
         while True:
-            message = await websocket.receive_json()
-            if isinstance(message, dict) and message.get("type") == "ping":
-                connection.push(b'{"type":"pong","data":{}}')
-    except (WebSocketDisconnect, RuntimeError, ValueError):
+            message = await websocket.receive()
+            if message["type"] == "websocket.disconnect":
+                break
+            text = message.get("text")
+            if text is None:
+                try:
+                    text = (message.get("bytes") or b"").decode()
+                except UnicodeDecodeError:
+                    text = ""
+            try:
+                answer = await relay.receive(text)
+            except TooManyFrames:
+                raise
+            except Exception:  # the database went away, say: not the client's fault
+                log.exception("could not handle a websocket frame")
+                answer = error_frame("unavailable", "could not handle the frame; try again")
+            if answer is not None:
+                connection.push(answer)
+    except TooManyFrames:
+        with contextlib.suppress(Exception):
+            await websocket.close(code=1008, reason="too many frames")
+    except (WebSocketDisconnect, RuntimeError):
         pass
     finally:
         hub.disconnect(connection)
+        presence.disconnected(principal)
         metrics.open_websockets.dec()
         send_task.cancel()
         with contextlib.suppress(asyncio.CancelledError, Exception):
             await send_task
+        with contextlib.suppress(Exception):
+            await relay.closed()

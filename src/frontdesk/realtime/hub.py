@@ -29,6 +29,12 @@ MEMBERSHIP_EVENTS = frozenset(
     {"inbox.created", "inbox.members_changed", "team.created", "team.updated", "user.updated"}
 )
 QUEUE_LIMIT = 5000
+# Close codes the app acts on: 4401 sends it to the login page; any other code reconnects.
+UNAUTHORIZED = 4401
+ROLE_CHANGED = 4409
+# Collision hints about a person ("viewing", "typing") go to everyone else who may see the
+# conversation: not back to that person's own sockets.
+HINTS = frozenset({"conversation.viewing", "conversation.left", "conversation.typing"})
 
 
 @dataclass(eq=False)
@@ -41,6 +47,21 @@ class Connection:
     )
     dropped: bool = False
     closed: bool = False
+    # Why the desk ends this socket (sent as the close frame when the queue says None).
+    close_code: int = 1013
+    close_reason: str = "too slow; reconnect"
+
+    def end(self, code: int, reason: str) -> None:
+        """Close after what is queued: the user's access changed under this socket."""
+        if self.dropped:
+            return
+        self.close_code, self.close_reason = code, reason
+        self.dropped = True  # nothing more is queued after the end
+        try:
+            self.queue.put_nowait(None)
+        except asyncio.QueueFull:
+            self.queue = asyncio.Queue(maxsize=1)
+            self.queue.put_nowait(None)
 
     def push(self, payload: bytes) -> None:
         if self.dropped:
@@ -154,11 +175,25 @@ class Hub:
         if event.type == "conversation.participants_changed" and event.conversation_id:
             removed = self._update_participants(event)
         self._route(event, also=removed)
+        if event.type == "user.updated":
+            self._end_stale_sockets(event)
         if event.type in MEMBERSHIP_EVENTS:
             self._membership_changes += 1
             self._refreshing[event.workspace_id] = asyncio.ensure_future(
                 self._refresh_workspace(event.workspace_id)
             )
+
+    def _end_stale_sockets(self, event: DomainEvent) -> None:
+        """A deactivated user hears nothing more; one whose role changed reconnects, so that
+        the socket routes by the new role (its principal is fixed when it connects)."""
+        user_id, role = event.data.get("id"), event.data.get("role")
+        for connection in list(self._by_user.get(user_id, ()) if isinstance(user_id, int) else ()):
+            if connection.principal.workspace_id != event.workspace_id:
+                continue
+            if event.data.get("is_active") is False:
+                connection.end(UNAUTHORIZED, "the user was deactivated")
+            elif role is not None and role != connection.principal.role.value:
+                connection.end(ROLE_CHANGED, "the user's role changed; reconnect")
 
     def _update_participants(self, event: DomainEvent) -> set[Connection]:
         """An invited specialist hears the conversation from now on; a removed one stops
@@ -196,6 +231,8 @@ class Hub:
         else:
             targets = self._by_workspace.get(event.workspace_id, set())
         targets = targets | also
+        if event.type in HINTS:
+            targets = {c for c in targets if c.principal.user_id != event.actor_user_id}
         if targets:
             payload = orjson.dumps(
                 {
@@ -203,6 +240,8 @@ class Hub:
                     "id": event.id,
                     "inbox_id": event.inbox_id,
                     "conversation_id": event.conversation_id,
+                    # Who did it (None: the desk or a customer), so an app can skip its own.
+                    "actor_user_id": event.actor_user_id,
                     "created_at": event.created_at.isoformat(),
                     "data": event.data,
                 }

@@ -7,6 +7,7 @@ from frontdesk.core.context import Ctx
 from frontdesk.team import service
 from frontdesk.team.schemas import (
     AvailabilityUpdate,
+    ProfileUpdate,
     TeamCreate,
     TeamOut,
     TeamUpdate,
@@ -41,6 +42,22 @@ async def update_user(
 ) -> UserOut:
     return await ctx.db.write(
         lambda uow: service.update_user(uow, principal=principal, user_id=user_id, data=body)
+    )
+
+
+@router.get("/profile", response_model=UserOut)
+async def get_profile(ctx: Ctx, principal: CurrentPrincipal) -> UserOut:
+    """The current user, with the availability they chose."""
+    return await ctx.db.read(
+        lambda s: service.get_user(s, principal=principal, user_id=principal.user_id)
+    )
+
+
+@router.patch("/profile", response_model=UserOut)
+async def update_profile(body: ProfileUpdate, ctx: Ctx, principal: CurrentPrincipal) -> UserOut:
+    """Change your own name, language (`en`, `ru`) or time zone (IANA, e.g. `Europe/Moscow`)."""
+    return await ctx.db.write(
+        lambda uow: service.update_profile(uow, principal=principal, data=body)
     )
 
 

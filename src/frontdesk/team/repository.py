@@ -67,6 +67,24 @@ def list_users(session: Session, *, workspace_id: int) -> list[User]:
     )
 
 
+def active_admin_ids(session: Session, *, workspace_id: int) -> list[int]:
+    """The workspace's active admins. Their rows stay locked (PostgreSQL) until commit, taken
+    in id order so that two admins demoting themselves at once neither both succeed nor
+    deadlock: the second waits, then sees the first one's change."""
+    return list(
+        session.execute(
+            select(User.id)
+            .where(
+                User.workspace_id == workspace_id,
+                User.role == "admin",
+                User.is_active.is_(True),
+            )
+            .order_by(User.id)
+            .with_for_update()
+        ).scalars()
+    )
+
+
 def get_team(session: Session, *, workspace_id: int, team_id: int) -> Team | None:
     return session.execute(
         select(Team).where(Team.id == team_id, Team.workspace_id == workspace_id)

@@ -36,12 +36,23 @@ class UserCreate(InputModel):
 
 
 class UserUpdate(InputModel):
+    email: EmailStr | None = None
     name: str | None = Field(default=None, min_length=1, max_length=200)
     role: Role | None = None
     password: str | None = Field(default=None, min_length=8, max_length=200)
     time_zone: str | None = None
     language: str | None = Field(default=None, pattern="^(en|ru)$")
     is_active: bool | None = None
+
+    _zone = field_validator("time_zone")(_check_zone)
+
+
+class ProfileUpdate(InputModel):
+    """The current user's own settings; a field left out (or null) stays as it is."""
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    language: str | None = Field(default=None, pattern="^(en|ru)$")
+    time_zone: str | None = Field(default=None, description="an IANA zone, e.g. Europe/Moscow")
 
     _zone = field_validator("time_zone")(_check_zone)
 

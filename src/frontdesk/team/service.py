@@ -9,13 +9,34 @@ from frontdesk.core.db import UnitOfWork
 from frontdesk.core.errors import Conflict, NotFound, Unprocessable
 from frontdesk.core.principal import Principal, Role
 from frontdesk.core.security import hash_password
-from frontdesk.team import repository
+from frontdesk.team import repository, rules
 from frontdesk.team.models import Team, User, Workspace
-from frontdesk.team.schemas import TeamCreate, TeamOut, TeamUpdate, UserCreate, UserOut, UserUpdate
+from frontdesk.team.schemas import (
+    ProfileUpdate,
+    TeamCreate,
+    TeamOut,
+    TeamUpdate,
+    UserCreate,
+    UserOut,
+    UserUpdate,
+)
+
+
+def _taken(field: str, detail: str) -> Conflict:
+    """A uniqueness refusal that also names the field, so a form can show it beside it."""
+    return Conflict(detail, errors=[{"loc": ["body", field], "msg": detail, "type": "taken"}])
 
 
 def find_user_by_email(session: Session, *, email: str) -> User | None:
     return repository.user_by_email(session, email=email)
+
+
+def workspace_by_slug(session: Session, *, slug: str) -> Workspace | None:
+    return repository.get_workspace_by_slug(session, slug=slug)
+
+
+def workspace_by_id(session: Session, *, workspace_id: int) -> Workspace | None:
+    return repository.get_workspace(session, workspace_id=workspace_id)
 
 
 def has_workspace(session: Session) -> bool:
@@ -32,7 +53,7 @@ def create_workspace(uow: UnitOfWork, *, name: str, slug: str) -> Workspace:
 
 def create_user(uow: UnitOfWork, *, workspace_id: int, data: UserCreate) -> UserOut:
     if repository.user_by_email(uow.session, email=data.email):
-        raise Conflict(f"a user with e-mail {data.email} already exists")
+        raise _taken("email", f"a user with e-mail {data.email} already exists")
     user = User(
         workspace_id=workspace_id,
         email=data.email.lower(),
@@ -56,15 +77,53 @@ def update_user(
 ) -> UserOut:
     user = _user(uow.session, principal=principal, user_id=user_id)
     changes = data.model_dump(exclude_unset=True)
-    if user.id == principal.user_id and (
-        changes.get("role") not in (None, Role.admin) or changes.get("is_active") is False
-    ):
-        raise Unprocessable("an admin cannot demote or deactivate themselves")
+    # null leaves a field as it is; only a null password means something (API tokens only).
+    changes = {k: v for k, v in changes.items() if v is not None or k == "password"}
+    if ("role" in changes or "is_active" in changes) and user.role == Role.admin:
+        admins = repository.active_admin_ids(uow.session, workspace_id=principal.workspace_id)
+        if rules.leaves_no_admin(
+            is_admin_now=True,
+            is_active_now=user.is_active,
+            new_role=changes.get("role"),
+            new_is_active=changes.get("is_active"),
+            other_active_admins=len(set(admins) - {user.id}),
+        ):
+            raise Conflict(
+                "the workspace would have no active admin left: make someone else an admin first"
+            )
+    if "email" in changes:
+        changes["email"] = changes["email"].lower()
+        other = repository.user_by_email(uow.session, email=changes["email"])
+        if other is not None and other.id != user.id:
+            raise _taken("email", f"a user with e-mail {changes['email']} already exists")
     if "password" in changes:
         password = changes.pop("password")
         user.password_hash = hash_password(password) if password else None
     for key, value in changes.items():
         setattr(user, key, value.value if isinstance(value, Role) else value)
+    uow.session.flush()
+    out = UserOut.model_validate(user)
+    uow.record(
+        "user.updated",
+        workspace_id=principal.workspace_id,
+        data=out.model_dump(mode="json"),
+        actor_user_id=principal.user_id,
+    )
+    return out
+
+
+def update_profile(uow: UnitOfWork, *, principal: Principal, data: ProfileUpdate) -> UserOut:
+    """The current user changes their own name, language or time zone."""
+    user = _user(uow.session, principal=principal, user_id=principal.user_id)
+    changes = {
+        k: v
+        for k, v in data.model_dump(exclude_unset=True).items()
+        if v is not None and getattr(user, k) != v
+    }
+    if not changes:
+        return UserOut.model_validate(user)
+    for key, value in changes.items():
+        setattr(user, key, value)
     uow.session.flush()
     out = UserOut.model_validate(user)
     uow.record(
@@ -150,7 +209,7 @@ def create_team(uow: UnitOfWork, *, principal: Principal, data: TeamCreate) -> T
     try:
         repository.insert(uow.session, team)
     except IntegrityError as exc:
-        raise Conflict(f"a team named '{data.name}' already exists") from exc
+        raise _taken("name", f"a team named '{data.name}' already exists") from exc
     repository.set_team_members(uow.session, team_id=team.id, user_ids=data.member_ids)
     repository.set_team_inboxes(uow.session, team_id=team.id, inbox_ids=data.inbox_ids)
     uow.session.flush()
@@ -185,7 +244,7 @@ def update_team(
     try:
         uow.session.flush()
     except IntegrityError as exc:
-        raise Conflict(f"a team named '{data.name}' already exists") from exc
+        raise _taken("name", f"a team named '{data.name}' already exists") from exc
     out = _team_out(uow.session, team)
     uow.record(
         "team.updated",

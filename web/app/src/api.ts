@@ -44,10 +44,15 @@ export interface Conversation {
   team_id: number | null;
   labels: string[];
   participant_ids?: number[];
+  custom_attributes?: Record<string, string | number | boolean>;
   created_at?: string;
   last_activity_at: string;
   waiting_since: string | null;
   message_count: number;
+  /** When the newest customer message arrived. */
+  last_incoming_at?: string | null;
+  /** A customer message came after my last read; null where the desk cannot say (events). */
+  unread?: boolean | null;
 }
 
 export interface Inbox {

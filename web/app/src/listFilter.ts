@@ -1,14 +1,15 @@
-// Which conversations the list shows: the view (Mine, Unassigned, All), the filters and the sort.
-// The same rules decide what a page request asks the desk for and whether a live event keeps,
-// adds or drops a conversation, so the list never shows what a reload would not.
+// Which conversations the list shows: the view (Mine, Unassigned, My teams, All, Mentions), the
+// filters and the sort. The same rules decide what a page request asks the desk for and whether
+// a live event keeps, adds or drops a conversation, so the list never shows what a reload would
+// not. Saved personal views store the same filter as the desk's query parameters.
 import type { Conversation, ConversationPriority, ConversationStatus } from "./api";
 import { PRIORITIES } from "./api";
 
-export type View = "mine" | "unassigned" | "all";
+export type View = "mine" | "unassigned" | "my_teams" | "all" | "mentions";
 export type Sort = "last_activity" | "newest" | "longest_waiting";
 export type ConversationType = "question" | "order" | "complaint" | "other";
 
-export const VIEWS: readonly View[] = ["mine", "unassigned", "all"];
+export const VIEWS: readonly View[] = ["mine", "unassigned", "my_teams", "all", "mentions"];
 export const SORTS: readonly Sort[] = ["last_activity", "newest", "longest_waiting"];
 export const TYPES: readonly ConversationType[] = ["question", "order", "complaint", "other"];
 /** The statuses an agent filters by ("bot" conversations are the bot's, not the list's). */
@@ -20,9 +21,19 @@ export interface ListFilter {
   view: View;
   statuses: ConversationStatus[];
   inboxId: number | null;
+  teamId: number | null;
+  label: string | null;
   priority: ConversationPriority | null;
   type: ConversationType | null;
   sort: Sort;
+}
+
+/** What the list knows besides the conversation itself, for the views that need it. */
+export interface Known {
+  /** The teams the signed-in user is a member of (My teams). */
+  teamIds?: readonly number[];
+  /** Conversations known to have a note mentioning the signed-in user (Mentions). */
+  mentioned?: ReadonlySet<number>;
 }
 
 export function defaultFilter(view: View = "all"): ListFilter {
@@ -30,6 +41,8 @@ export function defaultFilter(view: View = "all"): ListFilter {
     view,
     statuses: [...DEFAULT_STATUSES],
     inboxId: null,
+    teamId: null,
+    label: null,
     priority: null,
     type: null,
     sort: "last_activity",
@@ -41,11 +54,27 @@ export function isView(value: unknown): value is View {
 }
 
 /** Whether the conversation belongs in the list; `meId` is the signed-in user. */
-export function matches(c: Conversation, filter: ListFilter, meId: number | null): boolean {
+export function matches(
+  c: Conversation,
+  filter: ListFilter,
+  meId: number | null,
+  known: Known = {},
+): boolean {
   if (filter.view === "mine" && (meId === null || c.assignee_id !== meId)) return false;
   if (filter.view === "unassigned" && c.assignee_id !== null) return false;
+  // A team chosen in the filter narrows My teams to that team, as the desk does.
+  if (
+    filter.view === "my_teams" &&
+    filter.teamId === null &&
+    (c.team_id === null || !(known.teamIds ?? []).includes(c.team_id))
+  ) {
+    return false;
+  }
+  if (filter.view === "mentions" && !(known.mentioned?.has(c.id) ?? false)) return false;
   if (filter.statuses.length > 0 && !filter.statuses.includes(c.status)) return false;
   if (filter.inboxId !== null && c.inbox_id !== filter.inboxId) return false;
+  if (filter.teamId !== null && c.team_id !== filter.teamId) return false;
+  if (filter.label !== null && !(c.labels ?? []).includes(filter.label)) return false;
   if (filter.priority !== null && c.priority !== filter.priority) return false;
   if (filter.type !== null && c.type !== filter.type) return false;
   // The desk lists only customers still waiting for a reply under this sort.
@@ -75,18 +104,42 @@ export function requestParams(filter: ListFilter): [string, string][] {
   const params: [string, string][] = [];
   if (filter.view === "mine") params.push(["assignee_id", "me"]);
   if (filter.view === "unassigned") params.push(["assignee_id", "none"]);
+  if (filter.view === "my_teams" && filter.teamId === null) params.push(["team_id", "mine"]);
+  if (filter.view === "mentions") params.push(["mentioned", "me"]);
   for (const status of filter.statuses) params.push(["status", status]);
   if (filter.inboxId !== null) params.push(["inbox_id", String(filter.inboxId)]);
+  if (filter.teamId !== null) params.push(["team_id", String(filter.teamId)]);
   if (filter.priority !== null) params.push(["priority", filter.priority]);
   if (filter.type !== null) params.push(["type", filter.type]);
+  if (filter.label !== null) params.push(["label", filter.label]);
   params.push(["sort", filter.sort]);
+  return params;
+}
+
+/** The query of GET /conversations/counts: the filters, not the view (each view is counted). */
+export function countParams(filter: ListFilter): [string, string][] {
+  const params: [string, string][] = filter.statuses.map((s) => ["status", s]);
+  if (filter.inboxId !== null) params.push(["inbox_id", String(filter.inboxId)]);
+  if (filter.teamId !== null) params.push(["team_id", String(filter.teamId)]);
+  if (filter.priority !== null) params.push(["priority", filter.priority]);
+  if (filter.type !== null) params.push(["type", filter.type]);
+  if (filter.label !== null) params.push(["label", filter.label]);
   return params;
 }
 
 type QueryValue = string | null | (string | null)[] | undefined;
 export type Query = Record<string, QueryValue>;
 /** The keys of the page URL's query that belong to the list. */
-export const QUERY_KEYS = ["view", "status", "inbox", "priority", "type", "sort"] as const;
+export const QUERY_KEYS = [
+  "view",
+  "status",
+  "inbox",
+  "team",
+  "label",
+  "priority",
+  "type",
+  "sort",
+] as const;
 
 function all(value: QueryValue): string[] {
   if (value === undefined || value === null) return [];
@@ -101,15 +154,31 @@ function oneOf<T extends string>(value: string | undefined, allowed: readonly T[
   return value !== undefined && (allowed as readonly string[]).includes(value) ? (value as T) : null;
 }
 
+function id(value: string | undefined): number | null {
+  if (value === undefined || !/^[1-9][0-9]{0,15}$/.test(value)) return null;
+  return Number(value);
+}
+
+function labelName(value: string | undefined): string | null {
+  return value !== undefined && value.trim() !== "" && value.length <= 64 ? value : null;
+}
+
+function statusesOf(values: string[]): ConversationStatus[] {
+  return [
+    ...new Set(
+      values.filter((s): s is ConversationStatus => (LIST_STATUSES as readonly string[]).includes(s)),
+    ),
+  ];
+}
+
 /** The filter a page URL describes; unknown values fall back to the defaults. */
 export function fromQuery(query: Query, fallbackView: View = "all"): ListFilter {
   const filter = defaultFilter(oneOf(first(query.view), VIEWS) ?? fallbackView);
-  const statuses = all(query.status).filter((s): s is ConversationStatus =>
-    (LIST_STATUSES as readonly string[]).includes(s),
-  );
-  if (statuses.length > 0) filter.statuses = [...new Set(statuses)];
-  const inbox = Number(first(query.inbox));
-  if (Number.isInteger(inbox) && inbox > 0) filter.inboxId = inbox;
+  const statuses = statusesOf(all(query.status));
+  if (statuses.length > 0) filter.statuses = statuses;
+  filter.inboxId = id(first(query.inbox));
+  filter.teamId = id(first(query.team));
+  filter.label = labelName(first(query.label));
   filter.priority = oneOf(first(query.priority), PRIORITIES);
   filter.type = oneOf(first(query.type), TYPES);
   filter.sort = oneOf(first(query.sort), SORTS) ?? "last_activity";
@@ -126,8 +195,62 @@ export function toQuery(filter: ListFilter): Record<string, string | string[]> {
   const statuses = [...filter.statuses].sort();
   if (statuses.join() !== [...DEFAULT_STATUSES].sort().join()) query.status = filter.statuses;
   if (filter.inboxId !== null) query.inbox = String(filter.inboxId);
+  if (filter.teamId !== null) query.team = String(filter.teamId);
+  if (filter.label !== null) query.label = filter.label;
   if (filter.priority !== null) query.priority = filter.priority;
   if (filter.type !== null) query.type = filter.type;
   if (filter.sort !== "last_activity") query.sort = filter.sort;
   return query;
+}
+
+/** A saved view's filters: the desk's query parameters of GET /conversations. */
+export type ViewFilters = Record<string, string | number | string[]>;
+
+/** The filter as a saved view stores it (the list's query, statuses always spelled out). */
+export function toViewFilters(filter: ListFilter): ViewFilters {
+  const filters: ViewFilters = {};
+  for (const [key, value] of requestParams(filter)) {
+    if (key === "status") {
+      filters.status = [...((filters.status as string[] | undefined) ?? []), value];
+    } else if (key === "inbox_id") {
+      filters.inbox_id = Number(value);
+    } else {
+      filters[key] = value;
+    }
+  }
+  return filters;
+}
+
+/**
+ * The filter a saved view describes. What the list cannot show (another user's conversations,
+ * a text search) is left out rather than guessed at.
+ */
+export function fromViewFilters(filters: ViewFilters): ListFilter {
+  const text = (key: string): string | undefined => {
+    const value = filters[key];
+    return typeof value === "string" || typeof value === "number" ? String(value) : undefined;
+  };
+  let view: View = "all";
+  if (text("assignee_id") === "me") view = "mine";
+  else if (text("assignee_id") === "none") view = "unassigned";
+  else if (text("mentioned") === "me") view = "mentions";
+  else if (text("team_id") === "mine") view = "my_teams";
+  const filter = defaultFilter(view);
+  const status = filters.status;
+  const statuses = statusesOf(Array.isArray(status) ? status : typeof status === "string" ? [status] : []);
+  if (statuses.length > 0) filter.statuses = statuses;
+  filter.inboxId = id(text("inbox_id"));
+  filter.teamId = id(text("team_id"));
+  filter.label = labelName(text("label"));
+  filter.priority = oneOf(text("priority"), PRIORITIES);
+  filter.type = oneOf(text("type"), TYPES);
+  filter.sort = oneOf(text("sort"), SORTS) ?? "last_activity";
+  return filter;
+}
+
+/** Whether two filters select the same conversations in the same order. */
+export function sameFilter(a: ListFilter, b: ListFilter): boolean {
+  const spell = (f: ListFilter) =>
+    JSON.stringify({ ...f, statuses: [...f.statuses].sort() });
+  return spell(a) === spell(b);
 }

@@ -7,6 +7,8 @@ export interface EventFrame {
   id?: number;
   inbox_id?: number | null;
   conversation_id?: number | null;
+  /** Who did it (null: the desk or a customer). */
+  actor_user_id?: number | null;
   created_at?: string;
 }
 
@@ -27,7 +29,13 @@ export function socketUrl(location: Pick<Location, "protocol" | "host">): string
 }
 
 /** Keeps one socket open until `close()`; reconnects after a drop, with growing pauses. */
-export function connectRealtime(handlers: RealtimeHandlers): { close: () => void } {
+export interface Realtime {
+  close: () => void;
+  /** Sends a frame (a collision hint) when the socket is open; false when it is not. */
+  send: (frame: object) => boolean;
+}
+
+export function connectRealtime(handlers: RealtimeHandlers): Realtime {
   let socket: WebSocket | null = null;
   let ping: ReturnType<typeof setInterval> | undefined;
   let retry: ReturnType<typeof setTimeout> | undefined;
@@ -75,6 +83,11 @@ export function connectRealtime(handlers: RealtimeHandlers): { close: () => void
       clearTimeout(retry);
       clearInterval(ping);
       socket?.close();
+    },
+    send(frame: object): boolean {
+      if (socket?.readyState !== WebSocket.OPEN) return false;
+      socket.send(JSON.stringify(frame));
+      return true;
     },
   };
 }

@@ -19,6 +19,22 @@ export const router = createRouter({
         { path: "conversations/:id(\\d+)", name: "conversation", component: ConversationView },
       ],
     },
+    {
+      // Admin settings, loaded only when opened; anyone else is sent back to the conversations.
+      path: "/settings",
+      component: () => import("./views/settings/SettingsView.vue"),
+      meta: { requiresAuth: true },
+      beforeEnter: () => (useSessionStore().me?.role === "admin" ? true : { name: "home" }),
+      children: [
+        { path: "", name: "settings", redirect: { name: "settings-inboxes" } },
+        { path: "inboxes", name: "settings-inboxes", component: () => import("./views/settings/SettingsInboxes.vue") },
+        { path: "teams", name: "settings-teams", component: () => import("./views/settings/SettingsTeams.vue") },
+        { path: "users", name: "settings-users", component: () => import("./views/settings/SettingsUsers.vue") },
+        { path: "labels", name: "settings-labels", component: () => import("./views/settings/SettingsLabels.vue") },
+        { path: "canned", name: "settings-canned", component: () => import("./views/settings/SettingsCanned.vue") },
+        { path: "webhooks", name: "settings-webhooks", component: () => import("./views/settings/WebhooksSettings.vue") },
+      ],
+    },
     { path: "/:rest(.*)*", redirect: "/" },
   ],
 });

@@ -1,4 +1,15 @@
 // The English messages: the reference every other language must match key for key.
+import * as contact from "./contact";
+import * as list from "./list";
+import * as reply from "./reply";
+import * as settings from "./settings";
+import * as presence from "./presence";
+import * as channels from "./channels";
+import * as webchat from "./webchat";
+import * as whatsapp from "./whatsapp";
+import * as widget from "./widget";
+import * as webhooks from "./webhooks";
+
 const en = {
   app: {
     name: "Frontdesk",
@@ -126,22 +137,16 @@ const en = {
     failed: "Not delivered",
     pending: "Sending…",
   },
-  reply: {
-    reply: "Reply",
-    note: "Private note",
-    mode: "Message type",
-    placeholder: "Type a reply… Enter sends, Shift+Enter starts a new line",
-    notePlaceholder: "A note only your team sees… Enter saves, Shift+Enter starts a new line",
-    send: "Send",
-    addNote: "Add note",
-    sending: "Sending…",
-    failed: "Not sent: {detail}",
-    canned: "Canned replies",
-    cannedLoading: "Looking for canned replies…",
-    cannedNone: "No canned reply matches.",
-    cannedFailed: "Could not load the canned replies: {detail}",
-    cannedHint: "↑↓ to choose, Enter to insert, Esc to close",
-  },
+  reply: reply.en,
+  list: list.en,
+  contact: contact.en,
+  settings: settings.en,
+  presence: presence.en,
+  channels: channels.en,
+  webchat: webchat.en,
+  whatsapp: whatsapp.en,
+  widget: widget.en,
+  webhooks: webhooks.en,
   status: {
     bot: "Bot",
     open: "Open",

@@ -1,4 +1,14 @@
 import type { Messages } from "./en";
+import * as contact from "./contact";
+import * as list from "./list";
+import * as reply from "./reply";
+import * as settings from "./settings";
+import * as presence from "./presence";
+import * as channels from "./channels";
+import * as webchat from "./webchat";
+import * as whatsapp from "./whatsapp";
+import * as widget from "./widget";
+import * as webhooks from "./webhooks";
 
 const ru: Messages = {
   app: {
@@ -127,22 +137,16 @@ const ru: Messages = {
     failed: "Не доставлено",
     pending: "Отправляется…",
   },
-  reply: {
-    reply: "Ответ",
-    note: "Заметка",
-    mode: "Тип сообщения",
-    placeholder: "Ответ клиенту… Enter — отправить, Shift+Enter — новая строка",
-    notePlaceholder: "Заметка только для команды… Enter — сохранить, Shift+Enter — новая строка",
-    send: "Отправить",
-    addNote: "Добавить заметку",
-    sending: "Отправляем…",
-    failed: "Не отправлено: {detail}",
-    canned: "Шаблоны ответов",
-    cannedLoading: "Ищем шаблоны…",
-    cannedNone: "Подходящих шаблонов нет.",
-    cannedFailed: "Не удалось загрузить шаблоны: {detail}",
-    cannedHint: "↑↓ — выбрать, Enter — вставить, Esc — закрыть",
-  },
+  reply: reply.ru,
+  list: list.ru,
+  contact: contact.ru,
+  settings: settings.ru,
+  presence: presence.ru,
+  channels: channels.ru,
+  webchat: webchat.ru,
+  whatsapp: whatsapp.ru,
+  widget: widget.ru,
+  webhooks: webhooks.ru,
   status: {
     bot: "Бот",
     open: "Открыт",

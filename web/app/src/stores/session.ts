@@ -2,7 +2,8 @@ import { defineStore } from "pinia";
 import { ref } from "vue";
 
 import { api, ApiError, type Me } from "../api";
-import { isLanguage, savedLanguage, setLanguage } from "../i18n";
+import { savedLanguage, setLanguage } from "../i18n";
+import { languageAfterLogin, syncPendingLanguage } from "../profile";
 
 export const useSessionStore = defineStore("session", () => {
   const me = ref<Me | null>(null);
@@ -11,9 +12,10 @@ export const useSessionStore = defineStore("session", () => {
   function adopt(user: Me | null): void {
     me.value = user;
     checked.value = true;
-    // A language picked in this browser wins over the profile's.
-    const language = savedLanguage() ?? (isLanguage(user?.language) ? user.language : null);
-    if (language) setLanguage(language, { save: false });
+    // Logged in: the profile's language (see profile.ts); before that, this browser's.
+    const language = user ? languageAfterLogin(user.language) : savedLanguage();
+    if (language) setLanguage(language, { save: user !== null });
+    if (user) syncPendingLanguage(user.language);
   }
 
   /** Who is logged in: null when no session (401). */

@@ -11,6 +11,8 @@ import {
   type Message,
 } from "../api";
 import type { EventFrame } from "../realtime";
+import { replyApi } from "../replyApi";
+import { useSessionStore } from "./session";
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
@@ -53,17 +55,37 @@ export const useTimelineStore = defineStore("timeline", () => {
   const sending = ref(false);
   const sendError = ref<string | null>(null);
   const actionError = ref<string | null>(null);
+  // Replies and notes on their way to the desk, shown after the stored messages as "sending".
+  const pending = ref<Message[]>([]);
+  let localIds = 0;
   // Bumped on every open: answers for a conversation the user already left are dropped.
   let generation = 0;
   // The open in flight: a catch-up after (re)connecting waits for it rather than racing it.
   let opening: Promise<void> = Promise.resolve();
 
   const lastId = computed(() => messages.value.at(-1)?.id ?? null);
+  /** What the timeline shows: the stored messages, then those still being sent. */
+  const entries = computed(() =>
+    pending.value.length === 0 ? messages.value : [...messages.value, ...pending.value],
+  );
+
+  /** A stored copy of a message being sent (same author, kind, text, files) replaces it. */
+  function settle(stored: Message): void {
+    const index = pending.value.findIndex(
+      (p) =>
+        p.kind === stored.kind &&
+        p.sender_id === stored.sender_id &&
+        p.content === stored.content &&
+        p.attachments.length === stored.attachments.length,
+    );
+    if (index >= 0) pending.value = pending.value.filter((_, i) => i !== index);
+  }
 
   /** Merge messages in: each id once (the newer copy wins), ordered by id, as the desk does. */
   function add(incoming: Message[]): void {
     const mine = incoming.filter((m) => m.conversation_id === conversationId.value);
     if (mine.length === 0) return;
+    if (pending.value.length > 0) mine.forEach(settle);
     const byId = new Map(messages.value.map((m) => [m.id, m]));
     for (const message of mine) byId.set(message.id, message);
     messages.value = [...byId.values()].sort((a, b) => a.id - b.id);
@@ -83,6 +105,7 @@ export const useTimelineStore = defineStore("timeline", () => {
     error.value = null;
     sendError.value = null;
     actionError.value = null;
+    pending.value = [];
     loading.value = true;
     try {
       const [found, page] = await Promise.all([api.conversation(id), api.messages(id)]);
@@ -161,22 +184,69 @@ export const useTimelineStore = defineStore("timeline", () => {
       }
       return;
     }
+    if (frame.type === "message.updated") {
+      // Delivery status reported by the channel, an edited text: replaces the message we show.
+      if (!isMessage(frame.data) || frame.data.conversation_id !== id) return;
+      const updated = frame.data;
+      if (messages.value.some((m) => m.id === updated.id)) {
+        messages.value = messages.value.map((m) => (m.id === updated.id ? updated : m));
+      }
+      return;
+    }
     if (frame.type.startsWith("conversation.") && isConversation(frame.data)) {
       if (frame.data.id === id) conversation.value = frame.data;
     }
   }
 
-  /** Post a reply (or a private note); true when the desk stored it. */
-  async function send(content: string, asNote: boolean): Promise<boolean> {
+  /** A message as it will look once stored, shown at once while it is being sent. */
+  function placeholder(id: number, content: string, asNote: boolean, files: readonly File[]): Message {
+    const local = --localIds; // negative: never a stored message's id
+    return {
+      id: local,
+      conversation_id: id,
+      inbox_id: conversation.value?.inbox_id ?? 0,
+      kind: asNote ? "note" : "outgoing",
+      private: asNote,
+      sender_type: "user",
+      sender_id: useSessionStore().me?.user_id ?? null,
+      content,
+      content_attributes: {},
+      external_id: null,
+      delivery_status: "pending",
+      attachments: files.map((file, index) => ({
+        id: local * 100 - index,
+        file_name: file.name,
+        content_type: file.type || "application/octet-stream",
+        size: file.size,
+        url: "", // not uploaded yet: nothing to download
+      })),
+      created_at: new Date().toISOString(),
+    };
+  }
+
+  /**
+   * Post a reply (or a private note), with files as multipart; true when the desk stored it.
+   * It shows at once as "sending" and is replaced by the stored message (from the answer or the
+   * websocket, whichever comes first); refused, it goes and the problem is kept in sendError.
+   */
+  async function send(content: string, asNote: boolean, files: readonly File[] = []): Promise<boolean> {
     const id = conversationId.value;
-    if (id === null || sending.value || content.trim() === "") return false;
+    if (id === null || sending.value || (content.trim() === "" && files.length === 0)) return false;
     sending.value = true;
     sendError.value = null;
+    const local = placeholder(id, content, asNote, files);
+    pending.value = [...pending.value, local];
     try {
-      add([await api.postMessage(id, { content, private: asNote })]);
+      const stored =
+        files.length > 0
+          ? await replyApi.postWithFiles(id, { content, private: asNote, files })
+          : await api.postMessage(id, { content, private: asNote });
+      pending.value = pending.value.filter((m) => m.id !== local.id);
+      add([stored]);
       return true;
     } catch (e) {
-      sendError.value = describe(e);
+      pending.value = pending.value.filter((m) => m.id !== local.id);
+      if (conversationId.value === id) sendError.value = describe(e);
       return false;
     } finally {
       sending.value = false;
@@ -238,6 +308,7 @@ export const useTimelineStore = defineStore("timeline", () => {
     error.value = null;
     sendError.value = null;
     actionError.value = null;
+    pending.value = [];
     loading.value = false;
   }
 
@@ -245,6 +316,8 @@ export const useTimelineStore = defineStore("timeline", () => {
     conversationId,
     conversation,
     messages,
+    pending,
+    entries,
     olderCursor,
     loading,
     loadingOlder,

@@ -1,0 +1,1 @@
+"""VK community messages channel: Callback API webhook, replies with messages.send."""

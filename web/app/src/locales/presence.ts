@@ -1,0 +1,68 @@
+// Presence, collision hints and notifications.
+export const en = {
+  myStatus: "My status",
+  status: {
+    online: "Online",
+    away: "Away",
+    offline: "Offline",
+  },
+  choose: {
+    online: "Online",
+    away: "Away",
+    offline: "Appear offline",
+  },
+  chooseFailed: "Could not change the status: {detail}",
+  colleague: "{name}: {status}",
+  viewing: "{name} is viewing",
+  typing: "{name} is typing…",
+  typingNote: "{name} is writing a note…",
+  someone: "A colleague",
+  notify: {
+    settings: "Notifications",
+    assigned: "Conversations assigned to me",
+    mentions: "Mentions of me",
+    sound: "Sound",
+    allow: "Allow browser notifications",
+    granted: "Browser notifications are on.",
+    denied: "Notifications are blocked in this browser's site settings.",
+    unsupported: "This browser cannot show notifications.",
+    assignedTitle: "Conversation #{number} was assigned to you",
+    assignedBody: "Click to open it.",
+    mentionedTitle: "{by} mentioned you in #{number}",
+    someone: "A colleague",
+  },
+};
+
+export const ru: typeof en = {
+  myStatus: "Мой статус",
+  status: {
+    online: "В сети",
+    away: "Отошёл",
+    offline: "Не в сети",
+  },
+  choose: {
+    online: "В сети",
+    away: "Отошёл",
+    offline: "Невидимка",
+  },
+  chooseFailed: "Не удалось сменить статус: {detail}",
+  colleague: "{name}: {status}",
+  viewing: "{name} смотрит диалог",
+  typing: "{name} печатает…",
+  typingNote: "{name} пишет заметку…",
+  someone: "Коллега",
+  notify: {
+    settings: "Уведомления",
+    assigned: "Диалоги, назначенные мне",
+    mentions: "Упоминания меня",
+    sound: "Звук",
+    allow: "Разрешить уведомления браузера",
+    granted: "Уведомления браузера включены.",
+    denied: "Уведомления запрещены в настройках сайта в браузере.",
+    unsupported: "Этот браузер не умеет показывать уведомления.",
+    assignedTitle: "Вам назначен диалог #{number}",
+    assignedBody: "Нажмите, чтобы открыть.",
+    mentionedTitle: "{by} упомянул(а) вас в #{number}",
+    someone: "Коллега",
+  },
+};
