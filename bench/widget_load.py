@@ -392,6 +392,7 @@ def baseline(args: argparse.Namespace) -> dict[str, Any]:
         "websockets": out["websockets"],
         "posts_per_second": out["posts"]["rate_per_second"],
         "expected_deliveries": out["deliveries"]["expected_deliveries"],
+        "latency_from_post_sent_ms": out["deliveries"]["latency_from_post_sent_ms"],
         "cpu_percent_of_one_core": out["cpu_percent_of_one_core"],
     }
 

@@ -240,6 +240,12 @@ async def test_the_same_external_id_is_stored_once(db: Database, desk: Desk) -> 
     first = await receive(db, desk.inbox_id, desk.workspace_id, inbound("dup-1"))
     again = await receive(db, desk.inbox_id, desk.workspace_id, inbound("dup-1", "changed?"))
     assert again.outcome == "duplicate" and again.message_id == first.message_id
+    # The same message from a sender the desk meets now (a mail sent to two addresses).
+    stranger = InboundIdentity("email", "someone.new@example.com", "New")
+    relayed = await receive(
+        db, desk.inbox_id, desk.workspace_id, inbound("dup-1", "relayed", sender=stranger)
+    )
+    assert relayed.outcome == "duplicate" and relayed.message_id == first.message_id
     # The same id in another inbox is another message.
     other = await receive(db, desk.other_inbox_id, desk.workspace_id, inbound("dup-1"))
     assert other.outcome == "created" and other.message_id != first.message_id

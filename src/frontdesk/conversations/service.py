@@ -1339,7 +1339,9 @@ def receive_customer_message(
         contacts_service.lock_contact(uow.session, workspace_id=workspace_id, contact_id=contact_id)
         target = repository.latest_of_contact(uow.session, inbox_id=inbox_id, contact_id=contact_id)
     if target is None:
-        if data.external_id is not None and thread is None:
+        # A new contact may still send a message the inbox has (the same mail from two
+        # addresses): only a thread read under this external id has ruled that out.
+        if data.external_id is not None and (thread is None or thread.new_contact):
             existing = repository.message_by_external_id(
                 uow.session, inbox_id=inbox_id, external_id=data.external_id
             )
