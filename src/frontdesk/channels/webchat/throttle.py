@@ -74,7 +74,12 @@ class RedisLimiter:
         return rules.retry_after(now, limit.seconds) if int(count) > limit.count else None
 
     async def close(self) -> None:
-        await self._redis.aclose()
+        try:
+            await self._redis.aclose()
+        except RuntimeError:
+            # Its connections were opened on another event loop (an app driven from several
+            # loops, as in tests); they cannot be closed from this one and go with that loop.
+            log.debug("widget rate-limit connections left to their event loop", exc_info=True)
 
 
 def make_limiter(redis_url: str | None, *, channel: str) -> Limiter:
