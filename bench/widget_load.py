@@ -428,6 +428,12 @@ def main() -> None:
         help="offer permessage-deflate like browsers do",
     )
     parser.add_argument(
+        "--server-compression",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="accept permessage-deflate on the server (FRONTDESK_WS_COMPRESSION; off as shipped)",
+    )
+    parser.add_argument(
         "--baseline",
         action=argparse.BooleanOptionalAction,
         default=True,
@@ -471,6 +477,7 @@ def main() -> None:
             redis_url=args.redis_url,
             app_factory=args.app_factory,
             nice=args.nice,
+            extra_env={"FRONTDESK_WS_COMPRESSION": "true" if args.server_compression else "false"},
         )
         result["server_command"] = " ".join(
             Path(c).name if i == 0 else c for i, c in enumerate(server.command)

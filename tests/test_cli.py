@@ -2,15 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import httpx
 import pytest
+import websockets
 from typer.testing import CliRunner
 
 from frontdesk.app import create_app
 from frontdesk.cli import app as cli
 from frontdesk.settings import Settings
+from tests.realtime.test_scale_out import AppProcess
 
 runner = CliRunner()
 
@@ -101,6 +110,32 @@ def test_several_processes_on_postgresql_without_redis_are_refused_with_the_reas
     assert "PostgreSQL" in result.output and "Redis" in result.output
 
 
+def test_serve_on_postgresql_without_redis_warns_that_the_workers_updates_are_not_live(
+    env: Path,
+) -> None:
+    # A real process: the warning is printed before uvicorn starts, and uvicorn exits at once
+    # on a port already taken (the database is never reached).
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = subprocess.run(
+            [str(Path(sys.executable).with_name("frontdesk")), "serve", "--port", str(port)],
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")},
+                "FRONTDESK_DATA_DIR": str(env),
+                "FRONTDESK_DATABASE_URL": "postgresql://postgres@127.0.0.1:9/nowhere",
+            },
+            cwd=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    warning = " ".join(result.stderr.split())
+    assert "warning: on PostgreSQL without FRONTDESK_REDIS_URL" in warning, result.stderr
+    assert "only when they reload" in warning
+
+
 def test_demo_seeds_once_and_prints_where_to_go_and_the_logins(env: Path) -> None:
     first = runner.invoke(cli, ["demo", "--seed-only", "--conversations", "12", "--port", "8123"])
     assert first.exit_code == 0, first.output
@@ -113,3 +148,54 @@ def test_demo_seeds_once_and_prints_where_to_go_and_the_logins(env: Path) -> Non
 
     bad = runner.invoke(cli, ["demo", "--seed-only", "--conversations", "0"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.parametrize(("setting", "compressed"), [(None, False), ("true", True)])
+def test_websockets_are_not_compressed_unless_configured(
+    env: Path, tmp_path: Path, setting: str | None, compressed: bool
+) -> None:
+    # Browsers always offer permessage-deflate: the server's answer decides (a real uvicorn,
+    # since the option is the server's, not the app's).
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    extra = {"FRONTDESK_WS_COMPRESSION": setting} if setting else {}
+    app = AppProcess(Settings(), tmp_path, "serve", extra_env=extra)
+    try:
+        app.wait_ready()
+
+        async def handshake() -> str | None:
+            url = app.url.replace("http", "ws") + "/api/v1/ws"
+            async with websockets.connect(url, compression="deflate") as ws:
+                assert ws.response is not None
+                return ws.response.headers.get("Sec-WebSocket-Extensions")
+
+        extensions = asyncio.run(handshake())
+    finally:
+        app.stop()
+    assert ("permessage-deflate" in (extensions or "")) is compressed, extensions
+
+
+def test_the_worker_stops_cleanly_on_sigterm(env: Path) -> None:
+    # What systemd and `docker stop` send: the worker finishes what it holds and exits 0,
+    # instead of dying with its jobs left to their leases.
+    assert runner.invoke(cli, ["migrate"]).exit_code == 0
+    process = subprocess.Popen(
+        [str(Path(sys.executable).with_name("frontdesk")), "worker"],
+        env={
+            **{k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")},
+            "FRONTDESK_DATA_DIR": str(env),
+        },
+        cwd=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        assert "outbox worker running" in process.stdout.readline()
+        time.sleep(0.5)  # past the start, into the loop
+        process.send_signal(signal.SIGTERM)
+        output, _ = process.communicate(timeout=30)
+    finally:
+        process.kill()
+    assert process.returncode == 0, output
+    assert "stopped" in output

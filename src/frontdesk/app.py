@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +25,7 @@ from frontdesk.conversations import service as conversations_service
 from frontdesk.conversations.api import router as conversations_router
 from frontdesk.conversations.messages_api import router as messages_router
 from frontdesk.core import errors
-from frontdesk.core.bus import Bus, make_bus
+from frontdesk.core.bus import Bus, Subscriber, make_bus
 from frontdesk.core.clock import Clock, utcnow
 from frontdesk.core.context import AppContext
 from frontdesk.core.db import Database
@@ -53,6 +53,39 @@ from frontdesk.webhooks import dispatch as webhook_dispatch
 from frontdesk.webhooks.api import router as webhooks_router
 
 
+def make_database(settings: Settings, *, clock: Clock = utcnow) -> Database:
+    return Database(
+        settings.resolved_database_url,
+        clock=clock,
+        batch_size=settings.writer_batch_size,
+        pool_size=settings.db_pool_size,
+    )
+
+
+def publish_after_commit(
+    db: Database,
+    bus: Bus,
+    *,
+    first: Sequence[Subscriber] = (),
+    worker: Worker | None = None,
+) -> None:
+    """After every commit, put its events on the bus (so every process pushes them to the
+    websockets allowed to see them) and wake the worker for the jobs it enqueued."""
+
+    async def after_commit(events: list[DomainEvent], jobs_enqueued: int) -> None:
+        if events:
+            # `first` hears the events before the bus: with Redis the bus echo arrives later
+            # than the next request may.
+            for event in events:
+                for subscriber in first:
+                    subscriber(event)
+            await bus.publish(events)
+        if jobs_enqueued and worker is not None:
+            worker.wake()
+
+    db.add_after_commit(after_commit)
+
+
 def make_worker(settings: Settings, db: Database) -> Worker:
     # The worker's own writes (a mail read, a delivery report) send webhooks too.
     webhook_dispatch.install(db)
@@ -69,6 +102,29 @@ def make_worker(settings: Settings, db: Database) -> Worker:
     )
 
 
+async def run_worker_process(settings: Settings, stop: asyncio.Event) -> None:
+    """`frontdesk worker`: the outbox worker in a process of its own, until `stop` is set.
+
+    What it commits (delivery reports, mail read, snoozed conversations waking up) reaches
+    agents' screens through the bus: with Redis it publishes there; without, its bus stays in
+    this process and `frontdesk serve` on SQLite tails the events table instead (on PostgreSQL
+    without Redis, agents see it on reload).
+    """
+    db = make_database(settings)
+    # Never a tail here: nothing in this process pushes events to websockets.
+    bus = make_bus(settings.redis_url, channel=settings.redis_channel)
+    worker = make_worker(settings, db)
+    publish_after_commit(db, bus, worker=worker)
+    # A webhook subscription changed in another process: match against it from now on.
+    bus.subscribe(webhook_dispatch.install(db).on_event)
+    try:
+        await bus.start()
+        await worker.run(stop)
+    finally:
+        await bus.stop()
+        db.close()
+
+
 def create_app(
     settings: Settings | None = None,
     *,
@@ -79,12 +135,7 @@ def create_app(
 ) -> FastAPI:
     settings = settings or Settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    db = Database(
-        settings.resolved_database_url,
-        clock=clock,
-        batch_size=settings.writer_batch_size,
-        pool_size=settings.db_pool_size,
-    )
+    db = make_database(settings, clock=clock)
     bus = bus or make_bus(
         settings.redis_url,
         channel=settings.redis_channel,
@@ -110,17 +161,10 @@ def create_app(
     principal_cache = PrincipalCache()
     channel_inboxes = ChannelInboxCache()
 
-    async def after_commit(events: list[DomainEvent], jobs_enqueued: int) -> None:
-        if events:
-            # Evict here too: with Redis the bus echo arrives later than the next request may.
-            for event in events:
-                principal_cache.on_event(event)
-                channel_inboxes.on_event(event)
-            await bus.publish(events)
-        if jobs_enqueued and worker is not None:
-            worker.wake()
-
-    db.add_after_commit(after_commit)
+    # The caches evict at once, not on the bus echo.
+    publish_after_commit(
+        db, bus, first=(principal_cache.on_event, channel_inboxes.on_event), worker=worker
+    )
     # Webhook deliveries are written in the transaction of the events they carry.
     bus.subscribe(webhook_dispatch.install(db).on_event)
     bus.subscribe(principal_cache.on_event)

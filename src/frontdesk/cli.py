@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, TypeVar
@@ -51,15 +52,27 @@ def _serve(
     from frontdesk.app import create_app
 
     settings = Settings()
-    if workers > 1:
-        if settings.is_sqlite and not settings.redis_url:
-            # Without Redis the processes share events by tailing SQLite's events table.
-            os.environ["FRONTDESK_TAIL_EVENTS"] = "1"
-        elif not settings.redis_url:
+    if not settings.redis_url:
+        if settings.is_sqlite and (workers > 1 or not run_worker):
+            # Events committed by other processes (siblings, `frontdesk worker`) reach this
+            # one's websockets by tailing SQLite's events table.
+            settings = settings.model_copy(update={"tail_events": True})
+        elif workers > 1:
             raise _fail(
                 "several processes on PostgreSQL need Redis (FRONTDESK_REDIS_URL) to share "
                 "live events"
             )
+        elif not run_worker:
+            err.print(
+                "[yellow]warning:[/yellow] on PostgreSQL without FRONTDESK_REDIS_URL, what "
+                "`frontdesk worker` commits (delivery statuses, mail read, snoozed "
+                "conversations waking up) reaches agents' screens only when they reload: "
+                "set FRONTDESK_REDIS_URL for live updates (or serve --with-worker)"
+            )
+    if workers > 1:
+        # uvicorn's processes read their settings from the environment.
+        if settings.tail_events:
+            os.environ["FRONTDESK_TAIL_EVENTS"] = "1"
         os.environ["FRONTDESK_RUN_WORKER"] = "1" if run_worker else "0"
         uvicorn.run(
             "frontdesk.cli:_factory",
@@ -70,6 +83,7 @@ def _serve(
             log_level="info",
             access_log=access_log,
             proxy_headers=True,
+            ws_per_message_deflate=settings.ws_compression,
         )
         return
     uvicorn.run(
@@ -80,6 +94,7 @@ def _serve(
         # A log line per request costs more than some requests: /metrics counts them instead.
         access_log=access_log,
         proxy_headers=True,
+        ws_per_message_deflate=settings.ws_compression,
     )
 
 
@@ -108,24 +123,23 @@ def serve(
 @app.command()
 def worker() -> None:
     """Run the outbox worker: deliveries, notifications, timers."""
-    from frontdesk.app import make_worker
+    from frontdesk.app import run_worker_process
 
     settings = Settings()
     logging.basicConfig(level=logging.INFO)
 
     async def main() -> None:
-        db = Database(settings.resolved_database_url, pool_size=settings.db_pool_size)
+        # SIGTERM (systemd, docker stop) and Ctrl+C stop taking jobs and let the one under way
+        # finish, instead of leaving it to be taken over when its lease runs out.
         stop = asyncio.Event()
-        console.print("outbox worker running; Ctrl+C to stop")
-        try:
-            await make_worker(settings, db).run(stop)
-        finally:
-            db.close()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker_process(settings, stop)
 
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        console.print("stopped")
+    console.print("outbox worker running; Ctrl+C to stop")
+    asyncio.run(main())
+    console.print("stopped")
 
 
 @app.command()

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     webhook_timeout_seconds: float = Field(default=10.0, gt=0)
     webhook_allowed_networks: str = ""
 
+    # permessage-deflate on the websockets (agents' and the widget's). Off: their frames are
+    # small JSON events, and compressing each one for each socket took half the event loop's
+    # time in bench/widget_load.py, and keeps a zlib context per socket.
+    ws_compression: bool = False
+
     # Writer: how many queued writes one SQLite transaction may group.
     writer_batch_size: int = Field(default=256, ge=1)
     db_pool_size: int = Field(default=10, ge=1)

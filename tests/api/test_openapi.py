@@ -27,6 +27,7 @@ CORE_PATHS = {
     "/api/v1/contacts": {"get", "post"},
     "/api/v1/contacts/{contact_id}": {"get", "patch"},
     "/api/v1/custom-attributes": {"get", "post"},
+    "/api/v1/custom-attributes/{definition_id}": {"patch", "delete"},
     "/api/v1/conversations": {"get", "post"},
     "/api/v1/conversations/{conversation_id}": {"get", "patch"},
     "/api/v1/conversations/{conversation_id}/status": {"post"},

@@ -110,7 +110,14 @@ async def test_redis_bus_carries_events_between_bus_instances() -> None:
 class AppProcess:
     """`frontdesk serve` in its own OS process."""
 
-    def __init__(self, settings: Settings, workdir: Path, name: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        workdir: Path,
+        name: str,
+        *,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         self.port = free_port()
         self.name = name
         env = {k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")}
@@ -125,6 +132,7 @@ class AppProcess:
             env["FRONTDESK_REDIS_URL"] = settings.redis_url
         else:
             env["FRONTDESK_TAIL_EVENTS"] = "1"  # what `serve --workers N` sets on SQLite
+        env.update(extra_env or {})
         self.log = (workdir / f"{name}.log").open("wb")
         frontdesk = Path(sys.executable).with_name("frontdesk")
         self.process = subprocess.Popen(

@@ -9,6 +9,7 @@ from frontdesk.contacts import service
 from frontdesk.contacts.schemas import (
     AttributeDefinitionCreate,
     AttributeDefinitionOut,
+    AttributeDefinitionUpdate,
     ContactCreate,
     ContactDuplicate,
     ContactMerge,
@@ -130,3 +131,25 @@ async def define_attribute(
     return await ctx.db.write(
         lambda uow: service.define_attribute(uow, principal=principal, data=body)
     )
+
+
+@router.patch("/custom-attributes/{definition_id}", response_model=AttributeDefinitionOut)
+async def update_definition(
+    definition_id: int, body: AttributeDefinitionUpdate, ctx: Ctx, principal: AdminPrincipal
+) -> AttributeDefinitionOut:
+    """A new label, or a list attribute's new options. The key, the type and what it applies
+    to cannot change: the values stored were checked against them."""
+    return await ctx.db.write(
+        lambda uow: service.update_attribute(
+            uow, principal=principal, definition_id=definition_id, data=body
+        )
+    )
+
+
+@router.delete("/custom-attributes/{definition_id}", status_code=204)
+async def delete_definition(definition_id: int, ctx: Ctx, principal: AdminPrincipal) -> Response:
+    """Delete a definition; values stored under its key stay on the records (read-only)."""
+    await ctx.db.write(
+        lambda uow: service.delete_attribute(uow, principal=principal, definition_id=definition_id)
+    )
+    return Response(status_code=204)

@@ -109,6 +109,23 @@ def attribute_definitions(
     return list(session.execute(stmt.order_by(CustomAttributeDefinition.id)).scalars())
 
 
+def attribute_definition(
+    session: Session, *, workspace_id: int, definition_id: int
+) -> CustomAttributeDefinition | None:
+    return session.execute(
+        select(CustomAttributeDefinition).where(
+            CustomAttributeDefinition.id == definition_id,
+            CustomAttributeDefinition.workspace_id == workspace_id,
+        )
+    ).scalar_one_or_none()
+
+
+def delete_attribute_definition(session: Session, *, definition_id: int) -> None:
+    session.execute(
+        delete(CustomAttributeDefinition).where(CustomAttributeDefinition.id == definition_id)
+    )
+
+
 # New rows of this capability are added (and flushed, for their ids) through here.
 insert = insert_row
 

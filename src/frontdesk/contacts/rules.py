@@ -63,6 +63,24 @@ def _check(spec: AttributeSpec, value: Any) -> Any:
     raise InvalidAttribute(f"'{spec.key}' must be {expected}, got {value!r}")
 
 
+def checked_options(value_type: str, options: Iterable[str]) -> list[str]:
+    """A definition's options: a list attribute needs at least one, each once; other types
+    have none (a value of theirs is never checked against options)."""
+    found = [o.strip() for o in options]
+    if value_type != "list":
+        if found:
+            raise InvalidAttribute(f"a {value_type} attribute has no options; only a list has")
+        return []
+    if not found:
+        raise InvalidAttribute("a list attribute needs its options")
+    if any(not o for o in found):
+        raise InvalidAttribute("an option is empty")
+    twice = sorted({o for o in found if found.count(o) > 1})
+    if twice:
+        raise InvalidAttribute(f"options are listed twice: {', '.join(twice)}")
+    return found
+
+
 def normalize_identity(kind: str, value: str) -> str:
     """One canonical spelling per identity, so the same person resolves to one contact."""
     value = value.strip()

@@ -84,12 +84,23 @@ class ContactOut(ContactSummary):
     version: str
 
 
+AttributeOption = Annotated[str, Field(min_length=1, max_length=200)]
+
+
 class AttributeDefinitionCreate(InputModel):
     applies_to: str = Field(pattern="^(contact|conversation)$")
     key: str = Field(min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
     label: str = Field(min_length=1, max_length=200)
     value_type: AttributeType
-    options: list[str] = Field(default_factory=list, max_length=200)
+    options: list[AttributeOption] = Field(default_factory=list, max_length=200)
+
+
+class AttributeDefinitionUpdate(InputModel):
+    """A new label, or a list attribute's new options; a field left out stays as it is. The
+    key, type and what it applies to are fixed: stored values were checked against them."""
+
+    label: str | None = Field(default=None, min_length=1, max_length=200)
+    options: list[AttributeOption] | None = Field(default=None, max_length=200)
 
 
 class AttributeDefinitionOut(OutputModel):

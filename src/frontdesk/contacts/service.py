@@ -19,6 +19,7 @@ from frontdesk.contacts.rules import (
     MatchKey,
     MergeRefused,
     check_attributes,
+    checked_options,
     contact_version,
     lookup_values,
     match_keys,
@@ -30,6 +31,7 @@ from frontdesk.contacts.rules import (
 from frontdesk.contacts.schemas import (
     AttributeDefinitionCreate,
     AttributeDefinitionOut,
+    AttributeDefinitionUpdate,
     ContactCreate,
     ContactDuplicate,
     ContactOut,
@@ -302,25 +304,74 @@ def list_contacts(
     return Page(items=items, next_cursor=next_cursor)
 
 
+def _invalid(field: str, exc: InvalidAttribute) -> Unprocessable:
+    """A refused definition, naming its field so that a form shows it beside it."""
+    detail = str(exc)
+    return Unprocessable(
+        detail, errors=[{"loc": ["body", field], "msg": detail, "type": "value_error"}]
+    )
+
+
 def define_attribute(
     uow: UnitOfWork, *, principal: Principal, data: AttributeDefinitionCreate
 ) -> AttributeDefinitionOut:
-    if data.value_type.value == "list" and not data.options:
-        raise Unprocessable("a list attribute needs its options")
+    try:
+        options = checked_options(data.value_type.value, data.options)
+    except InvalidAttribute as exc:
+        raise _invalid("options", exc) from exc
     definition = CustomAttributeDefinition(
         workspace_id=principal.workspace_id,
         applies_to=data.applies_to,
         key=data.key,
         label=data.label,
         value_type=data.value_type.value,
-        options=data.options,
+        options=options,
         created_at=uow.now(),
     )
     try:
         repository.insert(uow.session, definition)
     except IntegrityError as exc:
-        raise Conflict(f"attribute '{data.key}' of {data.applies_to}s already exists") from exc
+        detail = f"attribute '{data.key}' of {data.applies_to}s already exists"
+        raise Conflict(
+            detail, errors=[{"loc": ["body", "key"], "msg": detail, "type": "taken"}]
+        ) from exc
     return AttributeDefinitionOut.model_validate(definition)
+
+
+def _definition(
+    session: Session, *, principal: Principal, definition_id: int
+) -> CustomAttributeDefinition:
+    definition = repository.attribute_definition(
+        session, workspace_id=principal.workspace_id, definition_id=definition_id
+    )
+    if definition is None:
+        raise NotFound(f"no custom attribute {definition_id} in this workspace")
+    return definition
+
+
+def update_attribute(
+    uow: UnitOfWork, *, principal: Principal, definition_id: int, data: AttributeDefinitionUpdate
+) -> AttributeDefinitionOut:
+    """Relabel an attribute, or change a list's options. Values already stored stay as they
+    are (an option taken away stays on the records that have it, until they are edited)."""
+    definition = _definition(uow.session, principal=principal, definition_id=definition_id)
+    if data.label is not None:
+        definition.label = data.label
+    if data.options is not None:
+        try:
+            definition.options = checked_options(definition.value_type, data.options)
+        except InvalidAttribute as exc:
+            raise _invalid("options", exc) from exc
+    uow.session.flush()
+    return AttributeDefinitionOut.model_validate(definition)
+
+
+def delete_attribute(uow: UnitOfWork, *, principal: Principal, definition_id: int) -> None:
+    """Delete a definition. The values stored under its key stay on contacts and conversations
+    (shown read-only by the agent app; defining the key again brings them back), and a portal
+    form that lists the key stops asking for it."""
+    definition = _definition(uow.session, principal=principal, definition_id=definition_id)
+    repository.delete_attribute_definition(uow.session, definition_id=definition.id)
 
 
 def list_attribute_definitions(

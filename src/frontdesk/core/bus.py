@@ -19,6 +19,7 @@ import redis.asyncio as aioredis
 
 from frontdesk.core.db import Database
 from frontdesk.core.events import DomainEvent, events_after, last_event_id
+from frontdesk.core.redis_clients import close_client
 
 log = logging.getLogger(__name__)
 Subscriber = Callable[[DomainEvent], None]
@@ -79,7 +80,7 @@ class RedisBus(_Subscribers):
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         if self._redis is not None:
-            await self._redis.aclose()
+            await close_client(self._redis, what="event bus")
 
     async def publish(self, events: Sequence[DomainEvent]) -> None:
         assert self._redis is not None, "bus not started"

@@ -63,6 +63,11 @@ def may_send_link(recent_links: int) -> bool:
     return recent_links < LINKS_PER_EMAIL
 
 
+def portal_url(base_url: str, slug: str) -> str:
+    """The portal's address, to share with customers (FRONTDESK_BASE_URL and the slug)."""
+    return f"{base_url.rstrip('/')}/portal/{slug}"
+
+
 def normalize_email(value: str) -> str:
     return value.strip().lower()
 

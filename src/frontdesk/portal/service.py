@@ -81,6 +81,20 @@ def find_portal(session: Session, *, slug: str) -> Portal | None:
     )
 
 
+def portal_address(
+    session: Session, *, workspace_id: int, inbox_id: int, base_url: str
+) -> str | None:
+    """The address of the portal this inbox serves, for its admin to share; None when it is
+    not the workspace's portal inbox (the first portal inbox is: the others are not shown)."""
+    workspace = team_service.workspace_by_id(session, workspace_id=workspace_id)
+    if workspace is None:
+        return None
+    portal = find_portal(session, slug=workspace.slug)
+    if portal is None or portal.inbox_id != inbox_id:
+        return None
+    return rules.portal_url(base_url, portal.slug)
+
+
 def _enabled(portal: Portal) -> int:
     if portal.inbox_id is None:
         raise NotFound("this workspace has no customer portal")

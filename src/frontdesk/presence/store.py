@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import redis.asyncio as aioredis
 from redis.exceptions import WatchError
 
+from frontdesk.core.redis_clients import close_client
 from frontdesk.presence.rules import Announced, is_newer
 
 # (workspace id, user id)
@@ -148,7 +149,7 @@ class RedisPresenceStore:
 
     async def stop(self) -> None:
         if self._redis is not None:
-            await self._redis.aclose()
+            await close_client(self._redis, what="presence")
             self._redis = None
 
     async def hold(self, holds: Sequence[tuple[UserKey, datetime]]) -> None:

@@ -194,6 +194,34 @@ async def test_a_message_sent_over_http_elsewhere_is_followed_by_the_socket(
     assert reply["data"]["content"] == "Got it"
 
 
+async def test_a_message_is_acknowledged_to_its_tab_and_shown_in_the_others(
+    live: Live, http: httpx.AsyncClient, sockets: Open
+) -> None:
+    token = await new_visitor(http, live)
+    tab = await sockets(live.widget_ws(token), name="tab")
+    other = await sockets(live.widget_ws(token), name="other tab")
+    await tab.next_of("ready")
+    await other.next_of("ready")
+    await send(tab, {"type": "message", "client_id": "t-1", "content": "first"})
+    await tab.next_of("message.ack")
+    shown = await other.next_of("message")
+    assert shown["data"]["client_id"] == "t-1"
+    # Both tabs follow the conversation now: the next one too, and the agent's reply.
+    await send(tab, {"type": "message", "client_id": "t-2", "content": "second"})
+    ack = await tab.next_of("message.ack")
+    assert (await other.next_of("message"))["data"] == ack["data"]
+    cid = (await http.get(f"{API}/conversations", headers=live.desk.admin.headers)).json()["items"][
+        0
+    ]["id"]
+    await post_message(http, live.desk.agent.headers, cid, "Hello to both tabs")
+    for socket in (tab, other):
+        reply, skipped = await socket.until(lambda f: f["type"] == "message")
+        assert reply["data"]["content"] == "Hello to both tabs"
+        # The tab that sent them had each in its acknowledgement: not a second time.
+        if socket is tab:
+            assert [f for f in skipped if f["type"] == "message"] == []
+
+
 async def test_other_visitors_hear_nothing(
     live: Live, http: httpx.AsyncClient, sockets: Open
 ) -> None:

@@ -70,7 +70,7 @@ export const channelSetupApi = {
 export type ChannelSetupApi = typeof channelSetupApi;
 
 /** The channel types an admin can create here. */
-export const CHANNEL_TYPES = ["telegram", "whatsapp", "vk", "email", "api", "webchat"] as const;
+export const CHANNEL_TYPES = ["telegram", "whatsapp", "vk", "email", "api", "webchat", "portal"] as const;
 
 export type FieldKind = "text" | "secret" | "number" | "email" | "security";
 

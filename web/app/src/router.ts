@@ -33,6 +33,7 @@ export const router = createRouter({
         { path: "labels", name: "settings-labels", component: () => import("./views/settings/SettingsLabels.vue") },
         { path: "canned", name: "settings-canned", component: () => import("./views/settings/SettingsCanned.vue") },
         { path: "webhooks", name: "settings-webhooks", component: () => import("./views/settings/WebhooksSettings.vue") },
+        { path: "attributes", name: "settings-attributes", component: () => import("./views/settings/SettingsAttributes.vue") },
       ],
     },
     { path: "/:rest(.*)*", redirect: "/" },

@@ -38,7 +38,8 @@ Fields = Annotated[
 @admin.get("/inboxes/{inbox_id}/channel", response_model=ChannelSetupOut)
 async def channel_setup(inbox_id: int, ctx: Ctx, principal: AdminPrincipal) -> ChannelSetupOut:
     """The channel's settings (secrets as "set" / "not set"), what it still lacks, and the
-    webhook URL to register at the provider (from FRONTDESK_BASE_URL)."""
+    webhook URL to register at the provider (from FRONTDESK_BASE_URL); for the portal inbox,
+    the portal's address to share with customers."""
     base_url = ctx.settings.base_url
     return await ctx.db.read(
         lambda s: service.get_setup(s, principal=principal, inbox_id=inbox_id, base_url=base_url)

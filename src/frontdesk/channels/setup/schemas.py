@@ -81,6 +81,9 @@ class ChannelSetupOut(OutputModel):
     connected: bool
     missing: list[str]
     settings: dict[str, Any]
+    # A portal inbox: the portal's address to share with customers (None: not a portal inbox,
+    # or not the workspace's portal, which is its first portal inbox).
+    portal_url: str | None = None
 
 
 class CheckItem(OutputModel):

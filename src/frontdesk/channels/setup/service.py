@@ -18,9 +18,10 @@ from frontdesk.core.security import new_token
 from frontdesk.inboxes import service as inboxes
 from frontdesk.inboxes.rules import masked
 from frontdesk.inboxes.service import ChannelInbox
+from frontdesk.portal import service as portal_service
 
 
-def _out(inbox: ChannelInbox, base_url: str) -> ChannelSetupOut:
+def _out(inbox: ChannelInbox, base_url: str, portal_url: str | None = None) -> ChannelSetupOut:
     missing = rules.missing(inbox.channel_type, inbox.settings)
     return ChannelSetupOut(
         inbox_id=inbox.id,
@@ -30,6 +31,7 @@ def _out(inbox: ChannelInbox, base_url: str) -> ChannelSetupOut:
         connected=not missing,
         missing=missing,
         settings=masked(inbox.settings),
+        portal_url=portal_url,
     )
 
 
@@ -39,7 +41,12 @@ def get_setup(
     inbox = inboxes.channel_inbox_by_id(
         session, workspace_id=principal.workspace_id, inbox_id=inbox_id
     )
-    return _out(inbox, base_url)
+    portal_url = None
+    if inbox.channel_type == "portal":
+        portal_url = portal_service.portal_address(
+            session, workspace_id=principal.workspace_id, inbox_id=inbox.id, base_url=base_url
+        )
+    return _out(inbox, base_url, portal_url)
 
 
 def _schema(inbox: ChannelInbox) -> type[BaseModel]:

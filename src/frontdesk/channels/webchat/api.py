@@ -622,6 +622,9 @@ async def _on_frame(
             )
             await widget.limit("message:ip", address)
             await widget.limit("message:visitor", socket.key)
+            if len(socket.sent) > 100:
+                socket.sent.clear()  # events that never came (a repeat stores nothing)
+            socket.sent.add(rules.external_id(socket.key, data.client_id))
             out = await _store_message(ctx, widget, inbox, socket.key, data, [])
             if socket.conversation_id is None:
                 # The first message started the conversation: follow it now (later moves to a

@@ -47,6 +47,9 @@ class VisitorSocket:
         default_factory=lambda: asyncio.Queue(maxsize=QUEUE_LIMIT)
     )
     dropped: bool = False
+    # External ids of the messages sent over this very socket, until their event comes by:
+    # the socket has them already (their `message.ack`); the visitor's other tabs need them.
+    sent: set[str] = field(default_factory=set)
 
     def push(self, item: DomainEvent | bytes) -> None:
         if self.dropped:
@@ -163,6 +166,10 @@ class VisitorHub:
         if event.type in ("message.created", "message.updated"):
             if data.get("changed") == ["delivery_status"]:
                 return None
+            external_id = data.get("external_id")
+            if event.type == "message.created" and external_id in socket.sent:
+                socket.sent.discard(external_id)
+                return None  # acknowledged on this socket already
             sender = data.get("sender_id")
             names: dict[int, str] = {}
             if data.get("kind") == "outgoing" and isinstance(sender, int):

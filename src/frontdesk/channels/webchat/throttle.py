@@ -14,6 +14,7 @@ from redis.exceptions import RedisError
 
 from frontdesk.channels.webchat import rules
 from frontdesk.channels.webchat.rules import Limit
+from frontdesk.core.redis_clients import close_client
 
 log = logging.getLogger(__name__)
 
@@ -74,12 +75,7 @@ class RedisLimiter:
         return rules.retry_after(now, limit.seconds) if int(count) > limit.count else None
 
     async def close(self) -> None:
-        try:
-            await self._redis.aclose()
-        except RuntimeError:
-            # Its connections were opened on another event loop (an app driven from several
-            # loops, as in tests); they cannot be closed from this one and go with that loop.
-            log.debug("widget rate-limit connections left to their event loop", exc_info=True)
+        await close_client(self._redis, what="widget rate limits")
 
 
 def make_limiter(redis_url: str | None, *, channel: str) -> Limiter:

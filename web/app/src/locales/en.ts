@@ -9,6 +9,8 @@ import * as webchat from "./webchat";
 import * as whatsapp from "./whatsapp";
 import * as widget from "./widget";
 import * as webhooks from "./webhooks";
+import * as attributes from "./attributes";
+import * as portal from "./portal";
 
 const en = {
   app: {
@@ -147,6 +149,8 @@ const en = {
   whatsapp: whatsapp.en,
   widget: widget.en,
   webhooks: webhooks.en,
+  attributes: attributes.en,
+  portal: portal.en,
   status: {
     bot: "Bot",
     open: "Open",

@@ -9,6 +9,8 @@ import * as webchat from "./webchat";
 import * as whatsapp from "./whatsapp";
 import * as widget from "./widget";
 import * as webhooks from "./webhooks";
+import * as attributes from "./attributes";
+import * as portal from "./portal";
 
 const ru: Messages = {
   app: {
@@ -147,6 +149,8 @@ const ru: Messages = {
   whatsapp: whatsapp.ru,
   widget: widget.ru,
   webhooks: webhooks.ru,
+  attributes: attributes.ru,
+  portal: portal.ru,
   status: {
     bot: "Бот",
     open: "Открыт",
