@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 import orjson
+from pydantic import ValidationError
 
 SET = "set"
 NOT_SET = "not set"
@@ -26,6 +27,18 @@ class InvalidSettings(ValueError):
         # Where each problem is ({loc, msg, type} as pydantic says, under the request body),
         # so that a settings form shows it beside its field.
         self.errors = errors or []
+
+    @classmethod
+    def of(cls, what: str, exc: ValidationError) -> InvalidSettings:
+        """Pydantic's refusal of a channel's settings, with each problem placed."""
+        where = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
+        )
+        errors = [
+            {"loc": ["body", "settings", *e["loc"]], "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        return cls(f"{what}: {where}", errors=errors)
 
 
 def is_secret(key: str) -> bool:

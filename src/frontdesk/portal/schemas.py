@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import EmailStr, Field
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, field_validator
 
 from frontdesk.core.schemas import InputModel, OutputModel
 
@@ -107,3 +107,32 @@ class AttachmentFile:
     file_name: str
     content_type: str
     storage_key: str
+
+
+class PortalFieldSetting(BaseModel):
+    """One field of the request form: a conversation attribute's key, required or not."""
+
+    model_config = ConfigDict(extra="forbid")
+    key: str = Field(min_length=1, max_length=100)
+    required: bool = False
+
+
+class PortalInboxSettings(BaseModel):
+    """The portal inbox's settings as an admin may set them (other keys are kept as they are)."""
+
+    model_config = ConfigDict(extra="allow")
+    title: str = Field(default="", max_length=200)
+    fields: list[str | PortalFieldSetting] = Field(default_factory=list, max_length=50)
+    allow_new_customers: bool = True
+
+    @field_validator("fields")
+    @classmethod
+    def _each_field_once(
+        cls, fields: list[str | PortalFieldSetting]
+    ) -> list[str | PortalFieldSetting]:
+        keys = [f if isinstance(f, str) else f.key for f in fields]
+        if "" in keys:
+            raise ValueError("a field needs the key of a conversation attribute")
+        if len(set(keys)) != len(keys):
+            raise ValueError("each field may be on the form once")
+        return fields

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from frontdesk.contacts import service as contacts_service
@@ -31,6 +32,7 @@ from frontdesk.core.errors import NotFound, Problem, Unprocessable
 from frontdesk.core.principal import Principal, Role
 from frontdesk.core.security import hash_token, new_token
 from frontdesk.inboxes import service as inbox_service
+from frontdesk.inboxes.rules import InvalidSettings
 from frontdesk.outbox import service as outbox
 from frontdesk.portal import repository, rules
 from frontdesk.portal.models import PortalLink, PortalSession
@@ -45,6 +47,7 @@ from frontdesk.portal.schemas import (
     NewSession,
     Portal,
     PortalField,
+    PortalInboxSettings,
 )
 from frontdesk.portal.texts import DEFAULT_LANGUAGE, LANGUAGES
 from frontdesk.team import service as team_service
@@ -614,3 +617,16 @@ def reply_notice(
         path=f"/portal/{workspace.slug}/conversations/{conversation.id}",
         attachments=tuple(f.file_name for f in item.files),
     )
+
+
+def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
+    """A portal inbox's settings as stored (the inboxes' settings check for "portal"): a
+    malformed title, form field or switch is refused with its place, not stored."""
+    try:
+        parsed = PortalInboxSettings.model_validate(settings)
+    except ValidationError as exc:
+        raise InvalidSettings.of("portal settings", exc) from exc
+    return parsed.model_dump(mode="json", exclude_unset=True)
+
+
+inbox_service.SETTINGS_CHECKS["portal"] = check_settings

@@ -90,14 +90,7 @@ def check_settings(settings: dict[str, Any]) -> dict[str, Any]:
     try:
         parsed = WidgetSettings.model_validate(settings)
     except ValidationError as exc:
-        where = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'settings'}: {e['msg']}" for e in exc.errors()
-        )
-        errors = [
-            {"loc": ["body", "settings", *e["loc"]], "msg": e["msg"], "type": e["type"]}
-            for e in exc.errors()
-        ]
-        raise InvalidSettings(f"widget settings: {where}", errors=errors) from exc
+        raise InvalidSettings.of("widget settings", exc) from exc
     if not parsed.identity_secret:
         parsed.identity_secret = secrets.token_urlsafe(32)
     return parsed.model_dump(mode="json", exclude_none=True)
