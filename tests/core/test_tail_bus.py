@@ -75,3 +75,44 @@ async def test_a_new_process_starts_from_now_not_from_the_beginning(tmp_path: Pa
     finally:
         await bus.stop()
         db.close()
+
+
+class _CountingReads:
+    """The bus's view of the database, counting its polls."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.reads = 0
+
+    async def read(self, fn: Callable[..., object]) -> object:
+        self.reads += 1
+        return await self.db.read(fn)
+
+
+async def test_an_idle_tail_slows_down_and_the_first_event_speeds_it_up(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    upgrade(url)
+    mine, other = Database(url), Database(url)
+    counting = _CountingReads(mine)
+    bus = DatabaseTailBus(counting, poll_seconds=0.005, idle_poll_seconds=0.05)  # type: ignore[arg-type]
+    received: list[DomainEvent] = []
+    bus.subscribe(received.append)
+    await bus.start()
+    try:
+        workspace = other.write_sync(
+            lambda uow: team_service.create_workspace(uow, name="S", slug="s").id
+        )
+        await asyncio.sleep(1.0)
+        idle_reads, counting.reads = counting.reads, 0
+        # 200 polls a second at 5 ms; slowing down to 50 ms leaves about 20.
+        assert idle_reads < 40, idle_reads
+        await other.write(lambda uow: uow.record("test.ping", workspace_id=workspace, data={}))
+        await _wait_for(received, 1)
+        counting.reads = 0
+        await asyncio.sleep(0.05)
+        # Right after an event the tail polls at its fast pace again.
+        assert counting.reads >= 4, counting.reads
+    finally:
+        await bus.stop()
+        mine.close()
+        other.close()
