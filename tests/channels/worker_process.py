@@ -29,7 +29,14 @@ LEASE_SECONDS = 2.0
 class WorkerProcess:
     """`frontdesk worker` in its own process, on the test's database and providers' fakes."""
 
-    def __init__(self, settings: Settings, workdir: Path, name: str) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        workdir: Path,
+        name: str,
+        *,
+        extra_env: dict[str, str] | None = None,
+    ) -> None:
         env = dict(
             os.environ,
             FRONTDESK_DATABASE_URL=settings.resolved_database_url,
@@ -48,6 +55,7 @@ class WorkerProcess:
             env["FRONTDESK_REDIS_URL"] = settings.redis_url
         else:
             env.pop("FRONTDESK_REDIS_URL", None)
+        env.update(extra_env or {})
         self.logfile = workdir / f"{name}.log"
         self.log = self.logfile.open("wb")
         self.process = subprocess.Popen(
@@ -81,11 +89,13 @@ def workers() -> Iterator[list[WorkerProcess]]:
         worker.stop()
 
 
-def wait_until(check: Any, what: str, logs: list[WorkerProcess], within: float = 60.0) -> None:
-    """Poll `check`; on timeout, fail with the tails of the workers' logs."""
+def wait_until(check: Any, what: str, logs: list[WorkerProcess], within: float = 60.0) -> Any:
+    """Poll `check` until it gives something true, and return that; on timeout, fail with the
+    tails of the workers' logs."""
     deadline = time.monotonic() + within
-    while not check():
+    while not (found := check()):
         if time.monotonic() > deadline:
             tails = {w.logfile.name: w.logfile.read_text()[-2000:] for w in logs}
             raise AssertionError(f"timed out waiting for {what}; worker logs: {tails}")
         time.sleep(0.05)
+    return found

@@ -5,12 +5,6 @@ worker` process (another process) still sends both."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +24,7 @@ from frontdesk.settings import Settings
 from tests.api.conftest import count_rows, post_message
 from tests.channels.webchat.conftest import Visitor, make_inbox
 from tests.channels.webchat.test_csat import assign, conversation_id, events, surveys
+from tests.channels.worker_process import WorkerProcess, wait_until
 from tests.conftest import Desk
 from tests.outbox.helpers import jobs, one_job
 from tests.smtp_server import SMTPServer, smtp_server
@@ -155,60 +150,6 @@ async def test_replies_in_ordinary_chats_enqueue_no_e_mail(
 
 
 # ------------------------------------------------------------- another process delivers
-class WorkerProcess:
-    """`frontdesk worker` in its own process, on the test's database and SMTP server."""
-
-    def __init__(self, settings: Settings, smtp: SMTPServer, workdir: Path) -> None:
-        env = dict(
-            os.environ,
-            FRONTDESK_DATABASE_URL=settings.resolved_database_url,
-            FRONTDESK_DATA_DIR=str(settings.data_dir),
-            FRONTDESK_SECRET_KEY=settings.secret_key,
-            FRONTDESK_SMTP_HOST=smtp.host,
-            FRONTDESK_SMTP_PORT=str(smtp.port),
-            FRONTDESK_SMTP_FROM="Frontdesk <desk@shop.example.com>",
-            FRONTDESK_OUTBOX_POLL_SECONDS="0.05",
-        )
-        env.pop("FRONTDESK_REDIS_URL", None)
-        self.log = (workdir / "worker.log").open("wb")
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).with_name("frontdesk")), "worker"],
-            env=env,
-            cwd=workdir,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-        )
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=10)
-        self.log.close()
-
-
-@pytest.fixture
-def worker_process(
-    settings: Settings, smtp_server: SMTPServer, tmp_path: Path
-) -> Iterator[list[WorkerProcess]]:
-    started: list[WorkerProcess] = []
-    yield started
-    for worker in started:
-        worker.stop()
-
-
-def wait_until(check: Any, what: str, within: float = 30.0) -> Any:
-    deadline = time.monotonic() + within
-    while not (found := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-    return found
-
-
 async def test_another_process_sends_what_the_committing_process_never_did(
     client: httpx.AsyncClient,
     app: Any,
@@ -217,7 +158,7 @@ async def test_another_process_sends_what_the_committing_process_never_did(
     visitor: Visitor,
     settings: Settings,
     smtp_server: SMTPServer,
-    worker_process: list[WorkerProcess],
+    workers: list[WorkerProcess],
     tmp_path: Path,
 ) -> None:
     r = await visitor.post(
@@ -246,8 +187,19 @@ async def test_another_process_sends_what_the_committing_process_never_did(
     assert [j.kind for j in waiting].count(SURVEY_JOB) == 1
     assert surveys(db) == [] and smtp_server.messages == []
 
-    worker_process.append(WorkerProcess(settings, smtp_server, tmp_path))
-    [survey] = wait_until(lambda: surveys(db), "the survey, sent by the worker process")
+    workers.append(
+        WorkerProcess(
+            settings,
+            tmp_path,
+            "worker",
+            extra_env={
+                "FRONTDESK_SMTP_HOST": smtp_server.host,
+                "FRONTDESK_SMTP_PORT": str(smtp_server.port),
+                "FRONTDESK_SMTP_FROM": "Frontdesk <desk@shop.example.com>",
+            },
+        )
+    )
+    [survey] = wait_until(lambda: surveys(db), "the survey, sent by the worker process", workers)
     assert survey["conversation_id"] == cid and survey["assignee_id"] == desk.agent.id
     [requested] = events(db, "csat.requested")
     assert requested["assignee_id"] == desk.agent.id
@@ -255,7 +207,9 @@ async def test_another_process_sends_what_the_committing_process_never_did(
     [mail] = [m for m in smtp_server.messages if m["To"] == "olga@example.com"]
     assert "Yes, to Kazan in 3 days." in mail.get_body().get_content()  # type: ignore[union-attr]
     wait_until(
-        lambda: count_rows(db, "outbox_jobs", "status != 'done'") == 0, "the jobs to be done"
+        lambda: count_rows(db, "outbox_jobs", "status != 'done'") == 0,
+        "the jobs to be done",
+        workers,
     )
     # The visitor is asked, and the answer is attributed as surveyed.
     r = await visitor.post("csat", {"rating": 5, "comment": "Thanks"})
