@@ -17,7 +17,7 @@ from typing import Any
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, BrowserContext, Page, Route, WebSocketRoute, expect
 from sqlalchemy import text
 
 from frontdesk.app import create_app
@@ -136,6 +136,27 @@ def wait_until_online(server: LiveServer, inbox: dict[str, Any], site: HostSite)
     raise AssertionError("the agent never showed as online to the widget")
 
 
+def agent_at_work(
+    browser: Browser,
+    server: LiveServer,
+    desk: Desk,
+    api: httpx.Client,
+    inbox: dict[str, Any],
+    site: HostSite,
+) -> tuple[BrowserContext, Page]:
+    """The agent at work: the app open, online, so that the widget offers the chat."""
+    r = api.put(
+        "/profile/availability", headers=desk.agent.headers, json={"availability": "online"}
+    )
+    assert r.status_code == 200, r.text
+    context = browser.new_context(locale="en-US")
+    agent = context.new_page()
+    log_in(agent, server, desk.agent.email, PASSWORD)
+    expect(agent.get_by_role("heading", name="Conversations")).to_be_visible()
+    wait_until_online(server, inbox, site)
+    return context, agent
+
+
 def test_a_visitor_and_an_agent_chat_live(
     page: Page,
     browser: Browser,
@@ -151,16 +172,7 @@ def test_a_visitor_and_an_agent_chat_live(
         prechat={"name": "required", "email": "optional", "consent": "required"},
         greeting={"en": "Hi! Ask us anything about shoes.", "ru": "Здравствуйте!"},
     )
-    # The agent is at work: the app open, online.
-    r = api.put(
-        "/profile/availability", headers=desk.agent.headers, json={"availability": "online"}
-    )
-    assert r.status_code == 200, r.text
-    agent_context = browser.new_context(locale="en-US")
-    agent = agent_context.new_page()
-    log_in(agent, server, desk.agent.email, PASSWORD)
-    expect(agent.get_by_role("heading", name="Conversations")).to_be_visible()
-    wait_until_online(server, inbox, site)
+    agent_context, agent = agent_at_work(browser, server, desk, api, inbox, site)
 
     # The visitor opens the shop's page (another origin) and the chat.
     url = site.page("/shoes.html", server.url, inbox["public_id"])
@@ -246,6 +258,81 @@ def test_a_visitor_and_an_agent_chat_live(
         ).all()
     )
     assert [(r.rating, r.comment) for r in rows] == [(4, "Quick and helpful")]
+    agent_context.close()
+
+
+def test_messages_written_while_disconnected_are_sent_once_when_back(
+    page: Page,
+    browser: Browser,
+    live_desk: tuple[LiveServer, Desk],
+    api: httpx.Client,
+    site: HostSite,
+) -> None:
+    server, desk = live_desk
+    inbox = webchat_inbox(api, desk)
+    agent_context, _agent = agent_at_work(browser, server, desk, api, inbox, site)
+    # The widget's socket goes through Playwright, which can drop it, refuse new ones, and
+    # lose the desk's acknowledgement of a message on the way.
+    network = {"up": True, "lose_ack_of": ""}
+
+    def socket(ws: WebSocketRoute) -> None:
+        if not network["up"]:
+            ws.close()
+            return
+        desk_side = ws.connect_to_server()
+
+        def to_page(frame: str | bytes) -> None:
+            lost = network["lose_ack_of"]
+            if lost and isinstance(frame, str) and '"message.ack"' in frame and lost in frame:
+                # Stored by the desk, but the line drops before the widget hears so.
+                network["up"], network["lose_ack_of"] = False, ""
+                ws.close()
+                desk_side.close()
+                return
+            ws.send(frame)
+
+        desk_side.on_message(to_page)
+
+    page.route_web_socket(re.compile(r"/widget/v1/[^/]+/ws"), socket)
+    page.goto(site.page("/socks.html", server.url, inbox["public_id"]))
+    page.get_by_test_id("fd-launcher").click()
+    mine = page.locator("[data-testid=fd-message][data-author=visitor]")
+    page.get_by_test_id("fd-input").fill("First, while connected")
+    page.keyboard.press("Enter")
+    expect(mine.first).to_have_attribute("data-message-id", re.compile(r"^[1-9]\d*$"))
+
+    # HTTP fails too while the line is down (else the widget sends over it at once).
+    def no_network(route: Route) -> None:
+        route.abort("internetdisconnected")
+
+    page.route(re.compile(r"/widget/v1/[^/]+/messages"), no_network)
+    network["lose_ack_of"] = "Second, its answer lost"
+    page.get_by_test_id("fd-input").fill("Second, its answer lost")
+    page.keyboard.press("Enter")
+    page.get_by_test_id("fd-input").fill("Third, written while offline")
+    page.keyboard.press("Enter")
+    expect(mine).to_have_count(3)
+    # Not stored: waiting (for the lost answer, then for the line to come back).
+    expect(mine.nth(2)).to_have_class(re.compile(r"\b(sending|queued)\b"))
+    expect(mine.nth(2)).not_to_have_attribute("data-message-id", re.compile(r"^[1-9]"))
+
+    # Back: both are sent again with their client ids; the desk keeps each once.
+    network["up"] = True
+    page.unroute(re.compile(r"/widget/v1/[^/]+/messages"), no_network)
+    for n in range(3):
+        expect(mine.nth(n)).to_have_attribute(
+            "data-message-id", re.compile(r"^[1-9]\d*$"), timeout=30_000
+        )
+    expect(mine).to_have_count(3)
+    r = api.get("/conversations", headers=desk.admin.headers, params={"inbox_id": inbox["id"]})
+    [conversation] = r.json()["items"]
+    r = api.get(f"/conversations/{conversation['id']}/messages", headers=desk.admin.headers)
+    contents = [m["content"] for m in r.json()["items"] if m["kind"] == "incoming"]
+    assert contents == [
+        "First, while connected",
+        "Second, its answer lost",
+        "Third, written while offline",
+    ]
     agent_context.close()
 
 
