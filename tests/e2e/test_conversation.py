@@ -180,3 +180,109 @@ def test_customer_markup_is_shown_as_text_and_never_runs(
     assert timeline.locator("img, script, b").count() == 0
     assert page.evaluate("window.injected") is None
     assert dialogs == []
+
+
+class ApiLog:
+    """The page's /api/v1 requests, in the order they started and finished."""
+
+    def __init__(self, page: Page) -> None:
+        self.page = page
+        self.events: list[tuple[str, str]] = []
+        self.in_flight = 0
+        page.on("request", lambda r: self._note("start", r))
+        page.on("requestfinished", lambda r: self._note("end", r))
+        page.on("requestfailed", lambda r: self._note("end", r))
+
+    def _note(self, what: str, request: Any) -> None:
+        path = request.url.split("/api/v1", 1)
+        if len(path) < 2 or request.resource_type == "websocket":
+            return
+        self.in_flight += 1 if what == "start" else -1
+        self.events.append((what, f"{request.method} {path[1].split('?')[0]}"))
+
+    def settle(self, quiet_ms: int = 400) -> None:
+        """Wait until nothing has been asked or answered for `quiet_ms`."""
+        seen, still = len(self.events), 0
+        while still < quiet_ms or self.in_flight > 0:
+            self.page.wait_for_timeout(50)
+            still = still + 50 if len(self.events) == seen else 0
+            seen = len(self.events)
+
+    def take(self) -> list[tuple[str, str]]:
+        events, self.events = self.events, []
+        return events
+
+
+def test_opening_a_conversation_asks_only_for_it_and_its_contact(
+    page: Page, live_desk: tuple[LiveServer, Desk]
+) -> None:
+    """Colleagues, teams, inboxes and labels are loaded once (kept current by events); opening
+    a conversation asks for it and its newest messages together, and the contact panel asks
+    for its contact only once they are answered (the timeline does not wait for the panel)."""
+    server, desk = live_desk
+    api = httpx.Client(base_url=f"{server.url}/api/v1", timeout=10)
+    first = start_conversation(api, desk, "Where is my order?")
+    r = api.post(
+        "/conversations",
+        json={
+            "inbox_id": desk.inbox_id,
+            "contact": {"name": "Olga Sidorova", "email": "olga@example.com"},
+            "message": {"content": "Can I pay by card?"},
+        },
+        headers=desk.agent.headers,
+    )
+    assert r.status_code == 201, r.text
+    second = r.json()
+    page.set_viewport_size({"width": 1440, "height": 900})  # the contact panel beside it
+    log = ApiLog(page)
+    log_in(page, server, desk.agent.email, PASSWORD)
+    expect(page.get_by_text("Live", exact=True)).to_be_visible()
+    timeline = page.get_by_test_id("timeline")
+
+    for conversation in (first, second):
+        cid, contact_id = conversation["id"], conversation["contact"]["id"]
+        expect(page.locator(f'tr[data-conversation-id="{cid}"]')).to_be_visible()
+        log.settle()
+        log.take()
+        page.locator(f'tr[data-conversation-id="{cid}"]').click()
+        expect(timeline.locator('[data-kind="incoming"]')).to_have_count(1)
+        expect(page.get_by_test_id("contact-field-name")).to_be_visible()
+        log.settle()
+        events = log.take()
+        own, contact = f"/conversations/{cid}", f"/contacts/{contact_id}"
+        asked = [request for what, request in events if what == "start"]
+        assert sorted(asked) == sorted(
+            [
+                f"GET {own}",
+                f"GET {own}/messages",
+                f"POST {own}/read",
+                f"GET {contact}",
+                f"GET {contact}/conversations",
+                f"GET {contact}/duplicates",
+            ]
+        ), events
+        # The conversation and its newest messages are asked for at once...
+        assert set(asked[:3]) == {f"GET {own}", f"GET {own}/messages", f"POST {own}/read"}, events
+        # ...the contact panel's three together, once they are answered (and painted).
+        panel = min(events.index(("start", r)) for r in asked if r.startswith(f"GET {contact}"))
+        for path in (own, f"{own}/messages"):
+            assert events.index(("end", f"GET {path}")) < panel, events
+        page.get_by_role("link", name="All conversations").click()
+        expect(page.get_by_test_id("timeline")).to_have_count(0)
+
+    # Colleagues and teams changed by an admin reach the open conversation live, unasked.
+    page.locator(f'tr[data-conversation-id="{second["id"]}"]').click()
+    expect(page.get_by_test_id("assign-agent")).to_be_visible()
+    log.settle()
+    log.take()
+    r = api.patch(
+        f"/users/{desk.other_agent.id}", json={"name": "Olga Petrova"}, headers=desk.admin.headers
+    )
+    assert r.status_code == 200, r.text
+    r = api.post("/teams", json={"name": "Billing"}, headers=desk.admin.headers)
+    assert r.status_code == 201, r.text
+    agents, teams = page.get_by_test_id("assign-agent"), page.get_by_test_id("assign-team")
+    expect(agents.locator("option", has_text="Olga Petrova")).to_have_count(1)
+    expect(teams.locator("option", has_text="Billing")).to_have_count(1)
+    log.settle()
+    assert not [e for e in log.take() if e[1].startswith(("GET /users", "GET /teams"))]

@@ -28,9 +28,10 @@ from frontdesk.channels.base import (
 )
 from frontdesk.channels.rules import MAX_INLINE_RETRY_AFTER_SECONDS, PendingFile
 from frontdesk.conversations.service import StoredFile
-from frontdesk.core.db import Database
+from frontdesk.core.db import Database, UnitOfWork
 from frontdesk.core.storage import Storage
 from frontdesk.inboxes.service import ChannelInbox
+from frontdesk.outbox import service as outbox
 from frontdesk.outbox.worker import Handler, Job, PermanentError
 from frontdesk.settings import Settings
 
@@ -53,13 +54,21 @@ def handlers(settings: Settings, db: Database, storage: Storage) -> dict[str, Ha
     def last_attempt(job: Job) -> bool:
         return job.attempt >= settings.outbox_max_attempts
 
-    async def fail(workspace_id: int, message_id: int, reason: str) -> PermanentError:
-        await db.write(
-            lambda uow: service.record_failed(
+    async def fail(job: Job, workspace_id: int, message_id: int, reason: str) -> PermanentError:
+        error = PermanentError(reason)
+
+        def write(uow: UnitOfWork) -> None:
+            service.record_failed(
                 uow, workspace_id=workspace_id, message_id=message_id, reason=reason
             )
-        )
-        return PermanentError(reason)
+            # Dead in the same transaction: an agent who sees the reply failed may retry it at
+            # once, and finds its job dead rather than still running.
+            outbox.give_up(
+                uow, job_id=job.id, attempt=job.attempt, error=f"{type(error).__name__}: {reason}"
+            )
+
+        await db.write(write)
+        return error
 
     async def deliver(job: Job) -> None:
         assert job.workspace_id is not None
@@ -71,7 +80,9 @@ def handlers(settings: Settings, db: Database, storage: Storage) -> dict[str, Ha
         if plan is None or plan.done:
             return
         if plan.error is not None or plan.driver is None or plan.driver.sender is None:
-            raise await fail(workspace_id, message_id, plan.error or "nothing sends this message")
+            raise await fail(
+                job, workspace_id, message_id, plan.error or "nothing sends this message"
+            )
         outbound = dataclasses.replace(
             plan.message,
             idempotency_key=job.idempotency_key,
@@ -85,10 +96,10 @@ def handlers(settings: Settings, db: Database, storage: Storage) -> dict[str, Ha
                 sender = plan.driver.sender(_connection(settings, plan.inbox, http))
                 result = await _send_honouring_retry_after(sender.send, outbound)
             except PermanentDeliveryError as exc:
-                raise await fail(workspace_id, message_id, exc.reason) from exc
+                raise await fail(job, workspace_id, message_id, exc.reason) from exc
             except TransientDeliveryError as exc:
                 if last_attempt(job):
-                    raise await fail(workspace_id, message_id, exc.reason) from exc
+                    raise await fail(job, workspace_id, message_id, exc.reason) from exc
                 raise
         await db.write(
             lambda uow: service.record_sent(

@@ -205,6 +205,21 @@ async def post_message(
     return Response(posted.model_dump_json(), status_code=201, media_type="application/json")
 
 
+@router.post(
+    "/conversations/{conversation_id}/messages/{message_id}/retry", response_model=MessageOut
+)
+async def retry_delivery(
+    conversation_id: int, message_id: int, ctx: Ctx, principal: CurrentPrincipal
+) -> MessageOut:
+    """Send a failed reply again: `pending` at once, then `sent` (or `failed` with the new
+    reason) through message.updated events."""
+    return await ctx.db.write(
+        lambda uow: service.retry_delivery(
+            uow, principal=principal, conversation_id=conversation_id, message_id=message_id
+        )
+    )
+
+
 @router.get("/attachments/{attachment_id}")
 async def download_attachment(
     attachment_id: int, ctx: Ctx, principal: CurrentPrincipal

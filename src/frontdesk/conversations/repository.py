@@ -560,6 +560,17 @@ def update_message(session: Session, *, message_id: int, **values: Any) -> None:
     session.execute(update(Message).where(Message.id == message_id).values(**values))
 
 
+def reset_failed_delivery(session: Session, *, message_id: int) -> bool:
+    """A failed outgoing message back to pending, unless it is no longer failed (two agents
+    retrying at once: the second finds it pending and changes nothing)."""
+    result = session.execute(
+        update(Message)
+        .where(Message.id == message_id, Message.delivery_status == "failed")
+        .values(delivery_status="pending", delivery_error=None)
+    )
+    return bool(rowcount(result))
+
+
 def get_message(session: Session, *, workspace_id: int, message_id: int) -> Message | None:
     return session.execute(
         select(Message).where(Message.id == message_id, Message.workspace_id == workspace_id)

@@ -1488,6 +1488,71 @@ def set_delivery_status(
     return _record_message_updated(uow, message, changed=changed)
 
 
+def retry_delivery(
+    uow: UnitOfWork, *, principal: Principal, conversation_id: int, message_id: int
+) -> MessageOut:
+    """An agent sends a failed reply again once its cause is fixed: the message's delivery
+    job back in the queue with fresh attempts (enqueued if it never had one), the message
+    pending again. A deliberate step back, so not through set_delivery_status, whose
+    statuses only move forward."""
+    conversation = repository.visible_conversation_row(
+        uow.session,
+        workspace_id=principal.workspace_id,
+        conversation_id=conversation_id,
+        user_id=principal.user_id,
+        role=principal.role.value,
+    )
+    if conversation is None:
+        raise NotFound(f"no conversation {conversation_id} visible to you")
+    message = repository.get_message(
+        uow.session, workspace_id=principal.workspace_id, message_id=message_id
+    )
+    if message is None or message.conversation_id != conversation.id:
+        raise NotFound(f"no message {message_id} in conversation {conversation_id}")
+    if message.kind not in (MessageKind.outgoing, MessageKind.bot):
+        what = {
+            "note": "a private note",
+            "incoming": "from the customer",
+            "system": "a system entry",
+        }
+        raise Conflict(
+            f"message {message_id} is {what.get(message.kind, message.kind)}: only replies "
+            "and bot messages are sent to the customer, so only they can be retried"
+        )
+    if message.delivery_status != "failed":
+        raise Conflict(
+            f"message {message_id} is {message.delivery_status or 'not sent by a channel'}, "
+            "not failed: only a failed delivery can be retried"
+        )
+    channel_type = conversation.channel_type
+    if not channel_registry.has_sender(channel_type):
+        raise Conflict(
+            "nothing sends replies from this inbox now (an API inbox without a webhook URL)"
+        )
+    # Sent now, so the channel's rules of now apply (WhatsApp: 24 hours after the customer).
+    refusal = channel_registry.reply_refusal(
+        channel_type,
+        last_customer_message_at=conversation.last_incoming_at,
+        now=uow.now(),
+        content_attributes=dict(message.content_attributes),
+    )
+    if refusal is not None:
+        raise refusal
+    if not repository.reset_failed_delivery(uow.session, message_id=message.id):
+        raise Conflict(f"message {message_id} is already being sent again")
+    if not outbox.run_again(
+        uow,
+        kind=DELIVER_JOB,
+        payload={"message_id": message.id},
+        idempotency_key=f"{DELIVER_JOB}:{message.id}",
+        workspace_id=message.workspace_id,
+    ):
+        raise Conflict(
+            f"an attempt to send message {message_id} is finishing right now; retry in a moment"
+        )
+    return _record_message_updated(uow, message, changed=["delivery_status"])
+
+
 def attach_files(
     uow: UnitOfWork,
     *,

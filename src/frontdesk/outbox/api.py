@@ -8,7 +8,7 @@ from frontdesk.auth.dependencies import AdminPrincipal
 from frontdesk.core.context import Ctx
 from frontdesk.core.pagination import Page
 from frontdesk.outbox import service
-from frontdesk.outbox.schemas import JobOut, JobStatus
+from frontdesk.outbox.schemas import JobCounts, JobOut, JobStatus
 
 router = APIRouter(tags=["outbox"])
 
@@ -27,6 +27,12 @@ async def list_jobs(
             s, principal=principal, statuses=statuses, cursor=cursor, limit=limit
         )
     )
+
+
+@router.get("/outbox/counts", response_model=JobCounts)
+async def job_counts(ctx: Ctx, principal: AdminPrincipal) -> JobCounts:
+    """How many of the workspace's jobs wait, run, or are dead-lettered now."""
+    return await ctx.db.read(lambda s: service.counts(s, principal=principal))
 
 
 @router.post("/outbox/jobs/{job_id}/redeliver", response_model=JobOut)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,7 +11,9 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from frontdesk.conversations.models import Conversation, Message
 from frontdesk.core.db import rowcount
+from frontdesk.inboxes.models import Inbox
 from frontdesk.outbox.models import OutboxJob
 
 
@@ -123,6 +125,30 @@ def requeue(session: Session, *, job_id: int, workspace_id: int, now: datetime) 
     return bool(rowcount(result))
 
 
+def requeue_finished(
+    session: Session, *, idempotency_key: str, workspace_id: int, now: datetime
+) -> bool:
+    """Put a finished job (dead, or done) back in the queue with fresh attempts, to run now."""
+    result = session.execute(
+        update(OutboxJob)
+        .where(
+            OutboxJob.idempotency_key == idempotency_key,
+            OutboxJob.workspace_id == workspace_id,
+            OutboxJob.status.in_(("dead", "done")),
+        )
+        .values(status="pending", run_at=now, attempts=0, finished_at=None, locked_until=None)
+    )
+    return bool(rowcount(result))
+
+
+def status_of(session: Session, *, idempotency_key: str, workspace_id: int) -> str | None:
+    return session.execute(
+        select(OutboxJob.status).where(
+            OutboxJob.idempotency_key == idempotency_key, OutboxJob.workspace_id == workspace_id
+        )
+    ).scalar_one_or_none()
+
+
 def depth(session: Session) -> dict[str, int]:
     rows = session.execute(
         select(OutboxJob.status, func.count())
@@ -146,6 +172,66 @@ def list_jobs(
     if before_id is not None:
         stmt = stmt.where(OutboxJob.id < before_id)
     return list(session.execute(stmt.order_by(OutboxJob.id.desc()).limit(limit)).scalars())
+
+
+def workspace_depth(session: Session, *, workspace_id: int) -> dict[str, int]:
+    rows = session.execute(
+        select(OutboxJob.status, func.count())
+        .where(OutboxJob.workspace_id == workspace_id, OutboxJob.status != "done")
+        .group_by(OutboxJob.status)
+    ).all()
+    return {status: count for status, count in rows}
+
+
+def conversations_of_messages(
+    session: Session, *, workspace_id: int, message_ids: Iterable[int]
+) -> dict[int, int]:
+    """Message id → its conversation id, for the jobs that are about a message."""
+    ids = set(message_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Message.id, Message.conversation_id).where(
+            Message.workspace_id == workspace_id, Message.id.in_(ids)
+        )
+    ).all()
+    return {message_id: conversation_id for message_id, conversation_id in rows}
+
+
+def conversation_targets(
+    session: Session, *, workspace_id: int, conversation_ids: Iterable[int]
+) -> dict[int, Any]:
+    """Conversation id → (id, number, inbox_id, inbox_name, channel_type)."""
+    ids = set(conversation_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(
+            Conversation.id,
+            Conversation.number,
+            Inbox.id.label("inbox_id"),
+            Inbox.name.label("inbox_name"),
+            Inbox.channel_type,
+        )
+        .join(Inbox, Inbox.id == Conversation.inbox_id)
+        .where(Conversation.workspace_id == workspace_id, Conversation.id.in_(ids))
+    ).all()
+    return {row.id: row for row in rows}
+
+
+def inbox_targets(
+    session: Session, *, workspace_id: int, inbox_ids: Iterable[int]
+) -> dict[int, Any]:
+    """Inbox id → (id, name, channel_type)."""
+    ids = set(inbox_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Inbox.id, Inbox.name, Inbox.channel_type).where(
+            Inbox.workspace_id == workspace_id, Inbox.id.in_(ids)
+        )
+    ).all()
+    return {row.id: row for row in rows}
 
 
 def get(session: Session, *, job_id: int) -> OutboxJob | None:

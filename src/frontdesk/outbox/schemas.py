@@ -14,6 +14,18 @@ class JobStatus(StrEnum):
     dead = "dead"
 
 
+class JobTarget(OutputModel):
+    """What a job is about, read from its payload's message, conversation or inbox id: enough
+    for a screen to say "a reply to Telegram in conversation #42" and link to it."""
+
+    inbox_id: int
+    inbox_name: str
+    channel_type: str
+    conversation_id: int | None = None
+    conversation_number: int | None = None
+    message_id: int | None = None
+
+
 class JobOut(OutputModel):
     id: int
     kind: str
@@ -24,3 +36,13 @@ class JobOut(OutputModel):
     created_at: datetime
     finished_at: datetime | None
     payload: dict[str, Any]
+    # None when the payload names nothing the workspace still has (or nothing at all).
+    target: JobTarget | None = None
+
+
+class JobCounts(OutputModel):
+    """The workspace's unfinished jobs by status."""
+
+    pending: int = 0
+    running: int = 0
+    dead: int = 0

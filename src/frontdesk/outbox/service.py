@@ -12,7 +12,8 @@ from frontdesk.core.errors import NotFound, Problem
 from frontdesk.core.pagination import Page, decode_cursor, encode_cursor
 from frontdesk.core.principal import Principal
 from frontdesk.outbox import repository
-from frontdesk.outbox.schemas import JobOut
+from frontdesk.outbox.models import OutboxJob
+from frontdesk.outbox.schemas import JobCounts, JobOut, JobTarget
 
 
 def enqueue(
@@ -39,8 +40,104 @@ def enqueue(
     return inserted
 
 
+def run_again(
+    uow: UnitOfWork,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    idempotency_key: str,
+    workspace_id: int,
+) -> bool:
+    """Run a job again now, with fresh attempts, because its cause asks for it once more (an
+    agent retrying a failed reply): a finished one is put back in the queue, a missing one
+    enqueued, a pending one will run anyway. False while it is running: an attempt is in
+    flight, and running it twice at once could do its work twice."""
+    if repository.requeue_finished(
+        uow.session, idempotency_key=idempotency_key, workspace_id=workspace_id, now=uow.now()
+    ):
+        uow.jobs_enqueued += 1
+        return True
+    status = repository.status_of(
+        uow.session, idempotency_key=idempotency_key, workspace_id=workspace_id
+    )
+    if status is None:
+        enqueue(
+            uow,
+            kind=kind,
+            payload=payload,
+            idempotency_key=idempotency_key,
+            workspace_id=workspace_id,
+        )
+        return True
+    return status == "pending"
+
+
+def give_up(uow: UnitOfWork, *, job_id: int, attempt: int, error: str) -> None:
+    """Park a job dead from inside its handler, in the transaction that records the failure
+    where people see it; the worker's own marking after the handler then changes nothing."""
+    repository.mark_dead(uow.session, job_id=job_id, attempt=attempt, now=uow.now(), error=error)
+
+
 def depth(session: Session) -> dict[str, int]:
     return repository.depth(session)
+
+
+def counts(session: Session, *, principal: Principal) -> JobCounts:
+    return JobCounts(**repository.workspace_depth(session, workspace_id=principal.workspace_id))
+
+
+def _int(value: Any) -> int | None:
+    # Payloads are JSON written by many kinds of jobs: only a plain integer is an id.
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _out(session: Session, *, workspace_id: int, jobs: list[OutboxJob]) -> list[JobOut]:
+    """The jobs with what each is about, read in at most three queries for the page."""
+    message_ids = {m for j in jobs if (m := _int(j.payload.get("message_id"))) is not None}
+    of_message = repository.conversations_of_messages(
+        session, workspace_id=workspace_id, message_ids=message_ids
+    )
+
+    def conversation_id(job: OutboxJob) -> int | None:
+        message_id = _int(job.payload.get("message_id"))
+        if message_id is not None:
+            return of_message.get(message_id)
+        return _int(job.payload.get("conversation_id"))
+
+    conversations = repository.conversation_targets(
+        session,
+        workspace_id=workspace_id,
+        conversation_ids={c for j in jobs if (c := conversation_id(j)) is not None},
+    )
+    inboxes = repository.inbox_targets(
+        session,
+        workspace_id=workspace_id,
+        inbox_ids={
+            i
+            for j in jobs
+            if conversation_id(j) is None and (i := _int(j.payload.get("inbox_id"))) is not None
+        },
+    )
+    out = []
+    for job in jobs:
+        target = None
+        found = conversations.get(conversation_id(job) or 0)
+        inbox = inboxes.get(_int(job.payload.get("inbox_id")) or 0)
+        if found is not None:
+            target = JobTarget(
+                inbox_id=found.inbox_id,
+                inbox_name=found.inbox_name,
+                channel_type=found.channel_type,
+                conversation_id=found.id,
+                conversation_number=found.number,
+                message_id=_int(job.payload.get("message_id")),
+            )
+        elif inbox is not None:
+            target = JobTarget(
+                inbox_id=inbox.id, inbox_name=inbox.name, channel_type=inbox.channel_type
+            )
+        out.append(JobOut.model_validate(job).model_copy(update={"target": target}))
+    return out
 
 
 def settle_due(uow: UnitOfWork, *, workspace_id: int, before: datetime) -> int:
@@ -66,7 +163,7 @@ def list_jobs(
         limit=limit + 1,
         before_id=before_id,
     )
-    items = [JobOut.model_validate(r) for r in rows[:limit]]
+    items = _out(session, workspace_id=principal.workspace_id, jobs=rows[:limit])
     next_cursor = encode_cursor([rows[limit - 1].id]) if len(rows) > limit else None
     return Page(items=items, next_cursor=next_cursor)
 
@@ -81,4 +178,4 @@ def redeliver(uow: UnitOfWork, *, principal: Principal, job_id: int) -> JobOut:
     assert job is not None
     uow.session.refresh(job)
     uow.jobs_enqueued += 1
-    return JobOut.model_validate(job)
+    return _out(uow.session, workspace_id=principal.workspace_id, jobs=[job])[0]

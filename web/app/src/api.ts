@@ -59,6 +59,8 @@ export interface Inbox {
   id: number;
   name: string;
   channel_type: string;
+  /** Who works it (as the desk lists it; events carry it too). */
+  member_ids?: number[];
 }
 
 export type MessageKind = "incoming" | "outgoing" | "note" | "system" | "bot";

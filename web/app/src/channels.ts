@@ -1,7 +1,7 @@
-// Which channel a message came through: the inbox's channel type, looked up once per session.
-import { ref, type Ref } from "vue";
+// Which channel a message came through: the inbox's channel type (see stores/workspace.ts).
+import { computed, type ComputedRef } from "vue";
 
-import { api } from "./api";
+import { useWorkspaceStore } from "./stores/workspace";
 
 export const CHANNEL_TYPES = ["webchat", "telegram", "whatsapp", "vk", "email", "api", "portal"] as const;
 export type ChannelType = (typeof CHANNEL_TYPES)[number];
@@ -10,19 +10,9 @@ export function isChannelType(value: unknown): value is ChannelType {
   return typeof value === "string" && (CHANNEL_TYPES as readonly string[]).includes(value);
 }
 
-const channels = ref<ReadonlyMap<number, string>>(new Map());
-let loading: Promise<void> | null = null;
-
-/** Inbox id → channel type, filled in the background on first use (retried after a failure). */
-export function useInboxChannels(): Ref<ReadonlyMap<number, string>> {
-  loading ??= api
-    .inboxes()
-    .then((inboxes) => {
-      channels.value = new Map(inboxes.map((inbox) => [inbox.id, inbox.channel_type]));
-    })
-    .catch(() => {
-      // Without it the timeline shows no channel icons; the next view asks again.
-      loading = null;
-    });
-  return channels;
+/** Inbox id → channel type, from the workspace store (asked for if it never was). */
+export function useInboxChannels(): ComputedRef<ReadonlyMap<number, string>> {
+  const workspace = useWorkspaceStore();
+  void workspace.ensure();
+  return computed(() => workspace.channels);
 }

@@ -34,6 +34,7 @@ export const router = createRouter({
         { path: "canned", name: "settings-canned", component: () => import("./views/settings/SettingsCanned.vue") },
         { path: "webhooks", name: "settings-webhooks", component: () => import("./views/settings/WebhooksSettings.vue") },
         { path: "attributes", name: "settings-attributes", component: () => import("./views/settings/SettingsAttributes.vue") },
+        { path: "deliveries", name: "settings-deliveries", component: () => import("./views/settings/SettingsDeliveries.vue") },
       ],
     },
     { path: "/:rest(.*)*", redirect: "/" },

@@ -3,8 +3,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import { api, ApiError } from "../src/api";
 import { attributeValue, contactsApi, type Contact } from "../src/contactsApi";
+import { mergeApi } from "../src/mergeApi";
 import { untouchedByOthers, useContactStore } from "../src/stores/contact";
 import { useTimelineStore } from "../src/stores/timeline";
+import { useWorkspaceStore } from "../src/stores/workspace";
 import { conversation } from "./fixtures";
 
 function contact(extra: Partial<Contact> = {}): Contact {
@@ -48,6 +50,10 @@ async function opened(found: Contact = contact()) {
     { id: 2, applies_to: "conversation", key: "order_no", label: "Order", value_type: "text", options: [] },
   ]);
   vi.spyOn(api, "inboxes").mockResolvedValue([{ id: 1, name: "Telegram", channel_type: "telegram" }]);
+  vi.spyOn(api, "users").mockResolvedValue([]);
+  vi.spyOn(api, "teams").mockResolvedValue([]);
+  vi.spyOn(api, "labels").mockResolvedValue([]);
+  vi.spyOn(mergeApi, "duplicates").mockResolvedValue([]);
   const store = useContactStore();
   await store.open(50);
   return store;
@@ -64,7 +70,10 @@ describe("the contact store", () => {
     expect(store.hiddenCount).toBe(2);
     expect(store.contactDefinitions.map((d) => d.key)).toEqual(["orders"]);
     expect(store.conversationDefinitions.map((d) => d.key)).toEqual(["order_no"]);
+    // Inbox names are the workspace store's (asked for once for every view).
+    await useWorkspaceStore().ensure();
     expect(store.inboxes.get(1)?.name).toBe("Telegram");
+    expect(api.inboxes).toHaveBeenCalledTimes(1);
     // The same contact again (another conversation of theirs): nothing is fetched again.
     await store.open(50);
     expect(contactsApi.contact).toHaveBeenCalledTimes(1);
@@ -223,6 +232,25 @@ describe("the contact store", () => {
     patch.mockRejectedValue(new ApiError({ status: 422, detail: "no custom attribute 'x'" }));
     expect(await store.saveConversationAttribute(7, "x", "1")).toBe(false);
     expect(store.errors["conversation:x"]?.message).toBe("no custom attribute 'x'");
+  });
+
+  it("asks for the duplicates with the contact, for the panel to take once, for that version", async () => {
+    await opened(); // (the mocks)
+    setActivePinia(createPinia());
+    let answer!: (found: Contact) => void;
+    vi.mocked(contactsApi.contact).mockImplementationOnce(
+      () => new Promise((resolve) => (answer = resolve)),
+    );
+    vi.mocked(mergeApi.duplicates).mockClear();
+    const store = useContactStore();
+    const opening = store.open(50);
+    expect(mergeApi.duplicates).toHaveBeenCalledWith(50); // before the contact is answered
+    answer(contact());
+    await opening;
+    expect(store.takeDuplicates(50, "v2")).toBeNull(); // not about this version: ask anew
+    await expect(store.takeDuplicates(50, "v1")).resolves.toEqual([]);
+    expect(store.takeDuplicates(50, "v1")).toBeNull(); // taken once
+    expect(mergeApi.duplicates).toHaveBeenCalledTimes(1);
   });
 
   it("reloads after a reconnect", async () => {

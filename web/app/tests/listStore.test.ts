@@ -174,6 +174,7 @@ describe("Mentions and My teams follow live events", () => {
       { id: 3, name: "Support", description: "", member_ids: [7], inbox_ids: [] },
       { id: 4, name: "Sales", description: "", member_ids: [8], inbox_ids: [] },
     ]);
+    for (const other of ["users", "inboxes", "labels"] as const) vi.spyOn(api, other).mockResolvedValue([]);
     const { store } = await loaded([], defaultFilter("my_teams"));
     vi.spyOn(api, "conversation").mockRejectedValue(new Error("not needed"));
     await store.applyEvent(ev("conversation.assigned", c(1, { team_id: 3, unread: false })));

@@ -100,6 +100,10 @@ describe("an open contact panel after a merge", () => {
     vi.spyOn(contactsApi, "conversations").mockResolvedValue({ items: [], next_cursor: null, hidden_count: 0 });
     vi.spyOn(contactsApi, "definitions").mockResolvedValue([]);
     vi.spyOn(api, "inboxes").mockResolvedValue([]);
+    vi.spyOn(api, "users").mockResolvedValue([]);
+    vi.spyOn(api, "teams").mockResolvedValue([]);
+    vi.spyOn(api, "labels").mockResolvedValue([]);
+    vi.spyOn(mergeApi, "duplicates").mockResolvedValue([]);
     const store = useContactStore();
     await store.open(id);
     return { store, fetched };

@@ -11,6 +11,7 @@ import * as widget from "./widget";
 import * as webhooks from "./webhooks";
 import * as attributes from "./attributes";
 import * as portal from "./portal";
+import * as deliveries from "./deliveries";
 
 const en = {
   app: {
@@ -151,6 +152,7 @@ const en = {
   webhooks: webhooks.en,
   attributes: attributes.en,
   portal: portal.en,
+  deliveries: deliveries.en,
   status: {
     bot: "Bot",
     open: "Open",

@@ -11,6 +11,7 @@ import * as widget from "./widget";
 import * as webhooks from "./webhooks";
 import * as attributes from "./attributes";
 import * as portal from "./portal";
+import * as deliveries from "./deliveries";
 
 const ru: Messages = {
   app: {
@@ -151,6 +152,7 @@ const ru: Messages = {
   webhooks: webhooks.ru,
   attributes: attributes.ru,
   portal: portal.ru,
+  deliveries: deliveries.ru,
   status: {
     bot: "Бот",
     open: "Открыт",

@@ -1,7 +1,7 @@
 import { defineStore } from "pinia";
 import { computed, ref } from "vue";
 
-import { api, ApiError, type Conversation, type Inbox } from "../api";
+import { ApiError, type Conversation } from "../api";
 import {
   contactsApi,
   type AttributeDefinition,
@@ -9,8 +9,10 @@ import {
   type Contact,
   type ContactChange,
 } from "../contactsApi";
+import { mergeApi, type ContactDuplicate } from "../mergeApi";
 import type { EventFrame } from "../realtime";
 import { useTimelineStore } from "./timeline";
+import { useWorkspaceStore } from "./workspace";
 
 /** Why a field was not saved: the desk's problem, or someone else's edit of the same field. */
 export interface FieldError {
@@ -21,6 +23,13 @@ export interface FieldError {
 export type SaveResult = { ok: true } | { ok: false; conflict: boolean };
 
 const PANEL_KEY = "frontdesk.contactPanel";
+
+interface AskedDuplicates {
+  id: number;
+  /** The contact's version answered alongside (null until it is). */
+  version: string | null;
+  answer: Promise<ContactDuplicate[]>;
+}
 
 function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null;
@@ -102,7 +111,9 @@ export const useContactStore = defineStore("contact", () => {
   const historyCursor = ref<string | null>(null);
   const hiddenCount = ref(0);
   const definitions = ref<AttributeDefinition[]>([]);
-  const inboxes = ref<ReadonlyMap<number, Inbox>>(new Map());
+  // Inbox names for the history: the workspace store's.
+  const workspace = useWorkspaceStore();
+  const inboxes = computed(() => workspace.inboxById);
   const loading = ref(false);
   const loadingMore = ref(false);
   const error = ref<string | null>(null);
@@ -110,6 +121,9 @@ export const useContactStore = defineStore("contact", () => {
   const errors = ref<Record<string, FieldError>>({});
   let generation = 0;
   let lookups: Promise<void> | null = null;
+  // The contact's possible duplicates, asked for together with the contact (not after it), for
+  // the panel's suggestions to take once.
+  let duplicates: AskedDuplicates | null = null;
 
   const contactDefinitions = computed(() =>
     definitions.value.filter((d) => d.applies_to === "contact"),
@@ -137,33 +151,48 @@ export const useContactStore = defineStore("contact", () => {
     }
   }
 
-  /** Definitions and inbox names change rarely: fetched once, again after a reconnect. */
-  function loadLookups(force = false): Promise<void> {
+  /** Definitions change rarely (and send no events): fetched once, again after a reconnect. */
+  function loadDefinitions(force = false): Promise<void> {
     if (!lookups || force) {
-      lookups = Promise.all([contactsApi.definitions(), api.inboxes()])
-        .then(([found, list]) => {
+      lookups = contactsApi
+        .definitions()
+        .then((found) => {
           definitions.value = found;
-          inboxes.value = new Map(list.map((inbox) => [inbox.id, inbox]));
         })
         .catch(() => {
-          // Without them attributes show by key and inboxes by number; asked again next time.
+          // Without them attributes show by key; asked again next time.
           lookups = null;
         });
     }
     return lookups;
   }
 
+  /** The duplicates asked for with the contact, once, if they are still about this version. */
+  function takeDuplicates(id: number, version: string): Promise<ContactDuplicate[]> | null {
+    const asked = duplicates;
+    if (asked?.id !== id || asked.version !== version) return null;
+    duplicates = null;
+    return asked.answer;
+  }
+
   async function load(id: number): Promise<void> {
     const mine = ++generation;
     loading.value = true;
     error.value = null;
+    const asked: AskedDuplicates | null = panelOpen.value
+      ? { id, version: null, answer: mergeApi.duplicates(id) }
+      : null;
+    asked?.answer.catch(() => undefined); // the panel's suggestions handle a refusal
+    duplicates = asked;
+    void workspace.ensure();
     try {
       const [found, page] = await Promise.all([
         contactsApi.contact(id),
         contactsApi.conversations(id),
-        loadLookups(),
+        loadDefinitions(),
       ]);
       if (mine !== generation) return;
+      if (asked) asked.version = found.version;
       adopt(found);
       history.value = page.items;
       historyCursor.value = page.next_cursor;
@@ -191,7 +220,7 @@ export const useContactStore = defineStore("contact", () => {
   async function catchUp(): Promise<void> {
     const id = contactId.value;
     if (id === null) return;
-    await loadLookups(true);
+    await loadDefinitions(true);
     await load(id);
   }
 
@@ -380,6 +409,8 @@ export const useContactStore = defineStore("contact", () => {
     saving,
     errors,
     togglePanel,
+    loadDefinitions,
+    takeDuplicates,
     open,
     catchUp,
     loadMore,

@@ -14,6 +14,7 @@ import {
 import type { EventFrame } from "../realtime";
 import { useSavedViewsStore } from "./savedViews";
 import { useSessionStore } from "./session";
+import { useWorkspaceStore } from "./workspace";
 
 // Fields of the conversation summary that `message.created` carries.
 type Summary = Partial<
@@ -67,8 +68,13 @@ export const useConversationsStore = defineStore("conversations", () => {
   const selected = ref<number[]>([]);
   const bulkBusy = ref(false);
   const bulkOutcome = ref<BulkOutcome | null>(null);
-  // The teams I am in (My teams) and the conversations known to mention me (Mentions).
-  const teamIds = ref<number[]>([]);
+  // The teams I am in (My teams; the workspace store keeps them) and the conversations known
+  // to mention me (Mentions).
+  const workspace = useWorkspaceStore();
+  const teamIds = computed(() => {
+    const me = meId();
+    return workspace.teams.filter((t) => me !== null && t.member_ids.includes(me)).map((t) => t.id);
+  });
   const mentioned = ref(new Set<number>());
   // Conversations being fetched because an event named one the list does not hold yet.
   const fetching = new Set<number>();
@@ -76,7 +82,6 @@ export const useConversationsStore = defineStore("conversations", () => {
   let generation = 0;
   let countsGeneration = 0;
   let countsTimer: ReturnType<typeof setTimeout> | undefined;
-  let teamsLoaded: Promise<void> | null = null;
 
   /** The selection, as far as the list still shows it. */
   const selectedIds = computed(() => {
@@ -93,21 +98,6 @@ export const useConversationsStore = defineStore("conversations", () => {
       teamIds: teamIds.value,
       mentioned: mentioned.value,
     });
-  }
-
-  async function loadTeams(): Promise<void> {
-    const me = meId();
-    try {
-      const teams = await api.teams();
-      teamIds.value = teams.filter((t) => me !== null && t.member_ids.includes(me)).map((t) => t.id);
-    } catch {
-      // Without them, live changes do not add conversations to My teams until a reload.
-    }
-  }
-
-  function ensureTeams(): Promise<void> {
-    teamsLoaded ??= loadTeams();
-    return teamsLoaded;
   }
 
   /** Ask for the counts of every view now (the filter's statuses and filters). */
@@ -143,7 +133,8 @@ export const useConversationsStore = defineStore("conversations", () => {
     error.value = null;
     void refreshCounts();
     try {
-      if (filter.value.view === "my_teams") await ensureTeams();
+      // Without the teams, live changes do not add conversations to My teams.
+      if (filter.value.view === "my_teams") await workspace.ensure();
       const page = await api.conversations([
         ...requestParams(filter.value),
         ["limit", String(PAGE_SIZE)],
@@ -259,10 +250,6 @@ export const useConversationsStore = defineStore("conversations", () => {
       useSavedViewsStore().applyEvent(frame);
       return;
     }
-    if (frame.type === "team.created" || frame.type === "team.updated") {
-      teamsLoaded = loadTeams();
-      return;
-    }
     if (frame.type === "conversation.read") {
       const id = frame.data.conversation_id;
       if (typeof id === "number") setUnread(id, false);
@@ -365,7 +352,6 @@ export const useConversationsStore = defineStore("conversations", () => {
     countsGeneration++;
     clearTimeout(countsTimer);
     countsTimer = undefined;
-    teamsLoaded = null;
     items.value = [];
     nextCursor.value = null;
     loaded.value = false;
