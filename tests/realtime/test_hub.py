@@ -158,7 +158,27 @@ async def test_events_after_a_membership_change_use_the_new_membership() -> None
     assert drain(other_agent) == []  # held back while the lookup runs, not lost
     directory.gate.set()
     await settle()
-    assert drain(other_agent) == ["message.created", "conversation.updated"]
+    # Added to the inbox, the agent hears of it too (after the lookup), then what followed.
+    assert drain(other_agent) == [
+        "inbox.members_changed",
+        "message.created",
+        "conversation.updated",
+    ]
+
+
+async def test_a_membership_change_is_heard_once_by_old_new_and_removed_members() -> None:
+    directory = Directory({1: {INBOX}, 2: set(), 3: {INBOX}})
+    hub = Hub(directory)
+    stays, joins, leaves = [await hub.connect(principal(n)) for n in (1, 2, 3)]
+    admin = await hub.connect(principal(9, Role.admin))
+    directory.visible[2], directory.visible[3] = {INBOX}, set()
+    hub.on_event(event("inbox.members_changed", inbox_id=INBOX))
+    hub.on_event(event("message.created", inbox_id=INBOX))
+    await settle()
+    assert drain(stays) == ["inbox.members_changed", "message.created"]
+    assert drain(joins) == ["inbox.members_changed", "message.created"]
+    assert drain(leaves) == ["inbox.members_changed"]  # told it is out; nothing after
+    assert drain(admin) == ["inbox.members_changed", "message.created"]
 
 
 async def test_a_failed_membership_lookup_does_not_stall_the_hub() -> None:

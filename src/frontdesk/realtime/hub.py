@@ -141,7 +141,8 @@ class Hub:
             self._by_inbox[inbox_id].add(connection)
         connection.inbox_ids = visible
 
-    async def _refresh_workspace(self, workspace_id: int) -> None:
+    async def _refresh_workspace(self, event: DomainEvent, told: set[Connection]) -> None:
+        workspace_id = event.workspace_id
         try:
             # One lookup per person, however many tabs they have open.
             sockets: dict[Principal, list[Connection]] = defaultdict(list)
@@ -161,6 +162,9 @@ class Hub:
                     continue
                 for connection in sockets[principal]:
                     self._apply(connection, result)
+            # Those who see the inbox only now (added to it, or to a team that has it) hear
+            # of the change too: it was routed by the membership before it.
+            self._push(event, self._targets(event) - told)
         finally:
             del self._refreshing[workspace_id]
             for event in self._held.pop(workspace_id, []):
@@ -174,13 +178,14 @@ class Hub:
         removed: set[Connection] = set()
         if event.type == "conversation.participants_changed" and event.conversation_id:
             removed = self._update_participants(event)
-        self._route(event, also=removed)
+        told = self._targets(event) | removed
+        self._push(event, told)
         if event.type == "user.updated":
             self._end_stale_sockets(event)
         if event.type in MEMBERSHIP_EVENTS:
             self._membership_changes += 1
             self._refreshing[event.workspace_id] = asyncio.ensure_future(
-                self._refresh_workspace(event.workspace_id)
+                self._refresh_workspace(event, told)
             )
 
     def _end_stale_sockets(self, event: DomainEvent) -> None:
@@ -213,7 +218,8 @@ class Hub:
                     connection.conversation_ids.add(conversation_id)
         return removed
 
-    def _route(self, event: DomainEvent, *, also: Set[Connection] = frozenset()) -> None:
+    def _targets(self, event: DomainEvent) -> set[Connection]:
+        """The connections allowed to hear the event, by the membership known now."""
         if event.user_ids:
             targets: set[Connection] = set()
             for user_id in event.user_ids:
@@ -230,9 +236,11 @@ class Hub:
                 targets |= self._by_conversation.get(event.conversation_id, set())
         else:
             targets = self._by_workspace.get(event.workspace_id, set())
-        targets = targets | also
         if event.type in HINTS:
             targets = {c for c in targets if c.principal.user_id != event.actor_user_id}
+        return set(targets)
+
+    def _push(self, event: DomainEvent, targets: Set[Connection]) -> None:
         if targets:
             payload = orjson.dumps(
                 {
