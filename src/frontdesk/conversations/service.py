@@ -1553,6 +1553,20 @@ def retry_delivery(
     return _record_message_updated(uow, message, changed=["delivery_status"])
 
 
+def delivery_redelivered(uow: UnitOfWork, workspace_id: int, payload: dict[str, Any]) -> None:
+    """An admin put a reply's dead delivery back in the queue (Settings → Deliveries): the
+    message is pending again, on every screen, as after an agent's retry."""
+    message_id = payload.get("message_id")
+    if not isinstance(message_id, int) or isinstance(message_id, bool):
+        return
+    message = repository.get_message(uow.session, workspace_id=workspace_id, message_id=message_id)
+    if message is not None and repository.reset_failed_delivery(uow.session, message_id=message.id):
+        _record_message_updated(uow, message, changed=["delivery_status"])
+
+
+outbox.ON_REDELIVER[DELIVER_JOB] = delivery_redelivered
+
+
 def attach_files(
     uow: UnitOfWork,
     *,

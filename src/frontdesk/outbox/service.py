@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -168,6 +169,13 @@ def list_jobs(
     return Page(items=items, next_cursor=next_cursor)
 
 
+# What putting a job of a kind back in the queue means beyond the queue (a reply's message is
+# pending again on every screen), registered by the package that owns the kind; run in the
+# redelivery's transaction with the job's workspace id and payload.
+RedeliverHook = Callable[[UnitOfWork, int, dict[str, Any]], None]
+ON_REDELIVER: dict[str, RedeliverHook] = {}
+
+
 def redeliver(uow: UnitOfWork, *, principal: Principal, job_id: int) -> JobOut:
     """Put a dead-lettered job back in the queue, with fresh attempts, to run now."""
     if not repository.requeue(
@@ -178,4 +186,7 @@ def redeliver(uow: UnitOfWork, *, principal: Principal, job_id: int) -> JobOut:
     assert job is not None
     uow.session.refresh(job)
     uow.jobs_enqueued += 1
+    hook = ON_REDELIVER.get(job.kind)
+    if hook is not None:
+        hook(uow, principal.workspace_id, dict(job.payload))
     return _out(uow.session, workspace_id=principal.workspace_id, jobs=[job])[0]

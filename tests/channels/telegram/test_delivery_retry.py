@@ -236,9 +236,11 @@ async def test_a_retry_while_an_attempt_is_in_flight_is_refused_and_changes_noth
     db = app.state.ctx.db
     conversation_id, message_id = await failed_reply(client, telegram, tg_inbox, worker)
     job = await one_job(db, kind="channel.deliver")
-    # An admin redelivered it from the dead-letter queue: the message is still failed.
+    # An admin redelivered it from the dead-letter queue: the message is pending again.
     r = await client.post(f"{API}/outbox/jobs/{job.id}/redeliver", headers=desk.admin.headers)
     assert r.status_code == 200, r.text
+    stored = await message(client, tg_inbox, conversation_id, message_id)
+    assert (stored["delivery_status"], stored["delivery_error"]) == ("pending", None)
 
     gate = telegram.provider.hang("/sendMessage")
     attempt = asyncio.create_task(worker.run_once())
@@ -250,10 +252,10 @@ async def test_a_retry_while_an_attempt_is_in_flight_is_refused_and_changes_noth
     problem(
         await client.post(retry_url(conversation_id, message_id), headers=tg_inbox.agent_headers),
         409,
-        "finishing right now",
+        "not failed",
     )
     stored = await message(client, tg_inbox, conversation_id, message_id)
-    assert stored["delivery_status"] == "failed"  # the refused retry was rolled back
+    assert stored["delivery_status"] == "pending"  # the refused retry changed nothing
     gate.set()
     assert await attempt == 1
     assert (await message(client, tg_inbox, conversation_id, message_id))[
@@ -262,21 +264,33 @@ async def test_a_retry_while_an_attempt_is_in_flight_is_refused_and_changes_noth
     assert len(telegram.sent()) == 2
 
 
-async def test_a_retry_after_an_admin_redelivered_keeps_the_queued_job(
+async def test_after_an_admin_redelivered_it_the_reply_is_pending_and_sent_once(
     client: httpx.AsyncClient,
     app: Any,
     desk: Desk,
     telegram: FakeTelegram,
     tg_inbox: TgInbox,
     worker: Worker,
+    published: list[DomainEvent],
 ) -> None:
     db = app.state.ctx.db
     conversation_id, message_id = await failed_reply(client, telegram, tg_inbox, worker)
     job = await one_job(db, kind="channel.deliver")
-    await client.post(f"{API}/outbox/jobs/{job.id}/redeliver", headers=desk.admin.headers)
-    r = await client.post(retry_url(conversation_id, message_id), headers=tg_inbox.agent_headers)
+    r = await client.post(f"{API}/outbox/jobs/{job.id}/redeliver", headers=desk.admin.headers)
     assert r.status_code == 200, r.text
-    assert r.json()["delivery_status"] == "pending"
+    # Every screen shows it pending again (failed, then pending).
+    updated = (await arrived(published, "message.updated", 2))[-1]
+    assert updated.data["id"] == message_id
+    assert (updated.data["delivery_status"], updated.data["changed"]) == (
+        "pending",
+        ["delivery_status"],
+    )
+    # An agent's retry now has nothing to do: it is being sent again already.
+    problem(
+        await client.post(retry_url(conversation_id, message_id), headers=tg_inbox.agent_headers),
+        409,
+        "not failed",
+    )
     assert await worker.run_once() == 1
     assert await worker.run_once() == 0
     assert len(telegram.sent()) == 2  # the failed call and one more: sent once
