@@ -562,11 +562,12 @@ def update_message(session: Session, *, message_id: int, **values: Any) -> None:
 
 def reset_failed_delivery(session: Session, *, message_id: int) -> bool:
     """A failed outgoing message back to pending, unless it is no longer failed (two agents
-    retrying at once: the second finds it pending and changes nothing)."""
+    retrying at once: the second finds it pending and changes nothing). The provider's id of
+    the failed send goes too: the new send has its own, which its status reports carry."""
     result = session.execute(
         update(Message)
         .where(Message.id == message_id, Message.delivery_status == "failed")
-        .values(delivery_status="pending", delivery_error=None)
+        .values(delivery_status="pending", delivery_error=None, external_id=None)
     )
     return bool(rowcount(result))
 

@@ -9,8 +9,9 @@ import httpx
 
 from frontdesk.outbox.worker import Worker
 from tests.api.conftest import problem
-from tests.channels.whatsapp.conftest import FakeGraph, WaInbox
+from tests.channels.whatsapp.conftest import FakeGraph, WaInbox, event, post_event, status_value
 from tests.channels.whatsapp.test_delivery import conversation_with, reply, stored
+from tests.channels.whatsapp.test_webhook import sent_reply
 from tests.outbox.helpers import FakeClock, one_job
 
 API = "/api/v1"
@@ -53,3 +54,38 @@ async def test_a_retry_outside_the_window_is_refused_and_inside_it_is_sent(
         "delivery_status"
     ] == "sent"
     assert len(graph.sent()) == 2
+
+
+async def test_a_reply_reported_failed_after_it_was_sent_follows_its_new_send(
+    client: httpx.AsyncClient,
+    app: Any,
+    wa_inbox: WaInbox,
+    worker: Worker,
+) -> None:
+    message_id, first_wamid = await sent_reply(client, wa_inbox, worker)
+    conversation_id = (
+        await client.get(
+            f"{API}/conversations", headers=wa_inbox.agent_headers, params={"inbox_id": wa_inbox.id}
+        )
+    ).json()["items"][0]["id"]
+    await post_event(client, wa_inbox, event(status_value(first_wamid, "failed")))
+    assert (await stored(client, wa_inbox, conversation_id, message_id))[
+        "delivery_status"
+    ] == "failed"
+
+    url = f"{API}/conversations/{conversation_id}/messages/{message_id}/retry"
+    assert (await client.post(url, headers=wa_inbox.agent_headers)).status_code == 200
+    assert await worker.run_once() == 1
+    again = await stored(client, wa_inbox, conversation_id, message_id)
+    assert again["delivery_status"] == "sent"
+    assert again["external_id"] not in (None, first_wamid)
+    # Meta reports on the new send by its new id; the failed one's late reports change nothing.
+    await post_event(client, wa_inbox, event(status_value(again["external_id"], "delivered")))
+    assert (await stored(client, wa_inbox, conversation_id, message_id))[
+        "delivery_status"
+    ] == "delivered"
+    r = await post_event(client, wa_inbox, event(status_value(first_wamid, "failed")))
+    assert r.json()["statuses"] == 0
+    assert (await stored(client, wa_inbox, conversation_id, message_id))[
+        "delivery_status"
+    ] == "delivered"

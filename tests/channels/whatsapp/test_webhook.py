@@ -304,7 +304,7 @@ async def test_a_reply_and_a_reaction_point_at_the_message(
 
 
 # ------------------------------------------------------------------------------ statuses
-async def _sent_reply(
+async def sent_reply(
     client: httpx.AsyncClient, wa_inbox: WaInbox, worker: Worker
 ) -> tuple[int, str]:
     await post_event(client, wa_inbox, event(message_value(text_message("Hi"))))
@@ -335,7 +335,7 @@ async def test_statuses_move_the_reply_forward_and_failed_says_why(
     worker: Worker,
     published: list[DomainEvent],
 ) -> None:
-    message_id, wamid = await _sent_reply(client, wa_inbox, worker)
+    message_id, wamid = await sent_reply(client, wa_inbox, worker)
     db = app.state.ctx.db
 
     def status_now() -> tuple[str | None, str | None]:
@@ -352,7 +352,7 @@ async def test_statuses_move_the_reply_forward_and_failed_says_why(
     updated = [e for e in published if e.type == "message.updated" and e.data["id"] == message_id]
     assert [e.data["delivery_status"] for e in updated][-2:] == ["delivered", "read"]
 
-    other_id, other_wamid = await _sent_reply(client, wa_inbox, worker)
+    other_id, other_wamid = await sent_reply(client, wa_inbox, worker)
     failed = status_value(
         other_wamid,
         "failed",
