@@ -8,7 +8,7 @@ from pathlib import Path
 
 from frontdesk.core.bus import DatabaseTailBus
 from frontdesk.core.db import Database, UnitOfWork
-from frontdesk.core.events import DomainEvent
+from frontdesk.core.events import DomainEvent, events_after, last_event_id
 from frontdesk.core.migrate import upgrade
 from frontdesk.team import service as team_service
 
@@ -116,3 +116,30 @@ async def test_an_idle_tail_slows_down_and_the_first_event_speeds_it_up(tmp_path
         await bus.stop()
         mine.close()
         other.close()
+
+
+def test_the_log_page_reads_only_the_ids_of_events_the_process_has(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    upgrade(url)
+    db = Database(url)
+    try:
+        workspace = db.write_sync(
+            lambda uow: team_service.create_workspace(uow, name="S", slug="s").id
+        )
+        start = db.read_sync(last_event_id)
+        for n in range(3):
+            db.write_sync(
+                lambda uow, n=n: uow.record("test.ping", workspace_id=workspace, data={"n": n})
+            )
+        ids = list(range(start + 1, start + 4))
+        page = db.read_sync(
+            lambda s: events_after(s, after_id=start, limit=10, skip=frozenset(ids[:2]))
+        )
+        assert (page.read, page.last_id) == (3, ids[-1])
+        assert [e.id for e in page.events] == ids[2:]  # only the one it lacks
+        assert [e.data["n"] for e in page.events] == [2]
+        # Nothing new: nothing read, the watermark stays.
+        page = db.read_sync(lambda s: events_after(s, after_id=ids[-1], limit=10))
+        assert (page.read, page.last_id, page.events) == (0, ids[-1], [])
+    finally:
+        db.close()

@@ -160,23 +160,27 @@ class DatabaseTailBus(_Subscribers):
     async def _tail(self) -> None:
         while True:
             try:
-                events = await self.db.read(
-                    functools.partial(events_after, after_id=self._watermark, limit=self.batch)
+                page = await self.db.read(
+                    functools.partial(
+                        events_after,
+                        after_id=self._watermark,
+                        limit=self.batch,
+                        skip=frozenset(self._delivered_here),
+                    )
                 )
-                for event in events:
+                for event in page.events:
                     assert event.id is not None
-                    self._watermark = max(self._watermark, event.id)
                     if event.id in self._delivered_here:
-                        self._delivered_here.discard(event.id)
-                    else:
-                        self._deliver(event)
+                        continue  # published here while the page was read
+                    self._deliver(event)
+                self._watermark = max(self._watermark, page.last_id)
                 # Ids at or below the watermark can never come again.
                 self._delivered_here = {i for i in self._delivered_here if i > self._watermark}
-                if events:
+                if page.read:
                     self._wait = self.poll_seconds
                 elif self._wait < self.idle_poll_seconds:
                     self._wait = min(self._wait * 1.5, self.idle_poll_seconds)
-                if len(events) < self.batch:
+                if page.read < self.batch:
                     await asyncio.sleep(self._wait)
             except asyncio.CancelledError:
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -76,12 +77,39 @@ class DomainEvent:
         )
 
 
-def events_after(session: Session, *, after_id: int, limit: int) -> list[DomainEvent]:
-    """Committed events with ids above `after_id`, oldest first (the log a process tails)."""
-    rows = session.execute(
-        select(EventRow).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)
-    ).scalars()
-    return [
+@dataclass(frozen=True)
+class TailPage:
+    """A page of the events log: how many ids it read, the last one, and the events wanted."""
+
+    read: int
+    last_id: int
+    events: list[DomainEvent]
+
+
+def events_after(
+    session: Session, *, after_id: int, limit: int, skip: AbstractSet[int] = frozenset()
+) -> TailPage:
+    """Committed events with ids above `after_id`, oldest first (the log a process tails).
+    `skip`: ids the caller has already (it published them itself): of those only the id is
+    read, so that tailing one's own busy log costs an index scan, not the rows."""
+    ids = (
+        session.execute(
+            select(EventRow.id).where(EventRow.id > after_id).order_by(EventRow.id).limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    if not ids:
+        return TailPage(read=0, last_id=after_id, events=[])
+    wanted = [i for i in ids if i not in skip]
+    rows = (
+        session.execute(select(EventRow).where(EventRow.id.in_(wanted)).order_by(EventRow.id))
+        .scalars()
+        .all()
+        if wanted
+        else []
+    )
+    events = [
         DomainEvent(
             id=r.id,
             type=r.type,
@@ -95,6 +123,7 @@ def events_after(session: Session, *, after_id: int, limit: int) -> list[DomainE
         )
         for r in rows
     ]
+    return TailPage(read=len(ids), last_id=ids[-1], events=events)
 
 
 def last_event_id(session: Session) -> int:
