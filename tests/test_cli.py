@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -14,11 +15,14 @@ from pathlib import Path
 import httpx
 import pytest
 import websockets
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from frontdesk.app import create_app
 from frontdesk.cli import app as cli
+from frontdesk.core.db import Database
 from frontdesk.settings import Settings
+from tests.conftest import free_port
 from tests.realtime.test_scale_out import AppProcess
 
 runner = CliRunner()
@@ -142,9 +146,30 @@ def test_demo_seeds_once_and_prints_where_to_go_and_the_logins(env: Path) -> Non
     assert "http://127.0.0.1:8123/app/" in first.output
     assert "admin@demo.frontdesk.example.com" in first.output
     assert "demo-password" in first.output
+    preview = re.search(
+        r"^Website chat preview: http://127\.0\.0\.1:8123/widget/preview/(\S+)$",
+        first.output,
+        re.MULTILINE,
+    )
+    assert preview is not None, first.output
+    # The demo workspace's first webchat inbox.
+    db = Database(Settings().resolved_database_url)
+    try:
+        shown = db.read_sync(
+            lambda s: s.execute(
+                text(
+                    "SELECT i.public_id FROM inboxes i JOIN workspaces w ON w.id = i.workspace_id "
+                    "WHERE w.slug = 'demo' AND i.channel_type = 'webchat' ORDER BY i.id LIMIT 1"
+                )
+            ).scalar_one()
+        )
+    finally:
+        db.close()
+    assert preview.group(1) == shown
     again = runner.invoke(cli, ["demo", "--seed-only", "--port", "8123"])
     assert again.exit_code == 0, again.output
     assert "admin@demo.frontdesk.example.com" in again.output
+    assert preview.group(0) in again.output
 
     bad = runner.invoke(cli, ["demo", "--seed-only", "--conversations", "0"])
     assert bad.exit_code == 2
@@ -199,3 +224,56 @@ def test_the_worker_stops_cleanly_on_sigterm(env: Path) -> None:
         process.kill()
     assert process.returncode == 0, output
     assert "stopped" in output
+
+
+def test_the_demo_serves_its_chat_preview_at_its_own_address(env: Path) -> None:
+    # On another port than the default base URL's: unless FRONTDESK_BASE_URL says otherwise,
+    # the demo's address is the desk's, so the preview's snippet loads from it and the widget
+    # lets its pages in.
+    port = free_port()
+    log = env / "demo.log"
+    with log.open("wb") as out:
+        frontdesk = str(Path(sys.executable).with_name("frontdesk"))
+        process = subprocess.Popen(
+            [frontdesk, "demo", "--port", str(port), "--conversations", "12"],
+            env={
+                **{k: v for k, v in os.environ.items() if not k.startswith("FRONTDESK_")},
+                "FRONTDESK_DATA_DIR": str(env),
+                "PYTHONUNBUFFERED": "1",
+            },
+            cwd=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    desk = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            assert process.poll() is None, log.read_text()
+            assert time.monotonic() < deadline, log.read_text()
+            try:
+                if httpx.get(f"{desk}/healthz", timeout=1, trust_env=False).status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.1)
+        printed = log.read_text()
+        found = re.search(
+            rf"Website chat preview: ({re.escape(desk)}/widget/preview/(\S+))", printed
+        )
+        assert found is not None, printed
+        page = httpx.get(found.group(1), trust_env=False, timeout=10)
+        assert page.status_code == 200, page.text
+        assert f'<script async src="{desk}/widget.js" data-inbox="{found.group(2)}">' in page.text
+        config = httpx.get(
+            f"{desk}/widget/v1/{found.group(2)}/config",
+            headers={"Origin": desk},
+            trust_env=False,
+            timeout=10,
+        )
+        assert config.status_code == 200, config.text
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

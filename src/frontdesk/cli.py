@@ -47,11 +47,17 @@ def migrate() -> None:
 
 
 def _serve(
-    host: str, port: int, *, run_worker: bool, workers: int = 1, access_log: bool = False
+    host: str,
+    port: int,
+    *,
+    run_worker: bool,
+    workers: int = 1,
+    access_log: bool = False,
+    settings: Settings | None = None,
 ) -> None:
     from frontdesk.app import create_app
 
-    settings = Settings()
+    settings = settings or Settings()
     if not settings.redis_url:
         if settings.is_sqlite and (workers > 1 or not run_worker):
             # Events committed by other processes (siblings, `frontdesk worker`) reach this
@@ -152,24 +158,32 @@ def demo(
     ] = 1000,
 ) -> None:
     """Migrate, seed a demo workspace once, and serve web + worker in one process."""
+    from frontdesk.channels.webchat import rules
     from frontdesk.core.migrate import upgrade
     from frontdesk.demo.seed import DEMO_PASSWORD, DemoSize, seed_demo
 
+    url = f"http://{host}:{port}"
     settings = Settings()
+    if "base_url" not in settings.model_fields_set:
+        # The desk's address is the demo's own unless configured: the widget's snippet, its
+        # preview page and the webhook URLs shown then point where the demo runs.
+        settings = settings.model_copy(update={"base_url": url})
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     # About one contact for every five conversations, as in the default demo (200 : 1,000).
     size = DemoSize(contacts=max(10, conversations // 5), conversations=conversations)
     result = seed_demo(settings, console=console, size=size)
-    url = f"http://{host}:{port}"
     console.print(f"\n[bold]Frontdesk demo[/bold] at [link={url}]{url}[/link]")
     console.print(f"Agent workspace: [link={url}/app/]{url}/app/[/link]")
     console.print(f"API docs: {url}/api/docs")
+    if result.webchat_public_id:
+        preview = rules.preview_url(url, result.webchat_public_id)
+        console.print(f"Website chat preview: [link={preview}]{preview}[/link]", soft_wrap=True)
     console.print(f"Logins (password [bold]{DEMO_PASSWORD}[/bold]):")
     for email, role in result.logins:
         console.print(f"  {role:<11} {email}")
     if not seed_only:
-        _serve(host, port, run_worker=True)
+        _serve(host, port, run_worker=True, settings=settings)
 
 
 def _session_write(fn: Callable[[UnitOfWork], T]) -> T:

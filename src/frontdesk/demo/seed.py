@@ -95,6 +95,8 @@ class SeedResult:
     seconds: float = 0.0
     # How the plan meant conversations to end; recent ones may still be under way.
     planned_outcomes: dict[str, int] = field(default_factory=dict)
+    # The demo workspace's (first) website chat, for its preview page.
+    webchat_public_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -324,7 +326,11 @@ def seed_demo(
 
     def seed(uow: UnitOfWork) -> SeedResult:
         if team_service.has_workspace(uow.session):
-            return SeedResult(seeded=False, logins=_existing_logins(uow.session))
+            return SeedResult(
+                seeded=False,
+                logins=_existing_logins(uow.session),
+                webchat_public_id=_webchat_public_id(uow.session),
+            )
         setup = _set_up(uow)
         plan = build_plan(
             roster=setup.roster,
@@ -360,6 +366,7 @@ def seed_demo(
             conversations=replay.conversations,
             messages=replay.messages,
             planned_outcomes=dict(Counter(o.value for o in plan.outcomes.values())),
+            webchat_public_id=_webchat_public_id(uow.session),
         )
 
     db = Database(settings.resolved_database_url, clock=clock, sqlite_synchronous="NORMAL")
@@ -368,6 +375,16 @@ def seed_demo(
     finally:
         db.close()
     return replace(result, seconds=round(wall.perf_counter() - started, 2))
+
+
+def _webchat_public_id(session: Session) -> str | None:
+    workspace = team_service.workspace_by_slug(session, slug=WORKSPACE_SLUG)
+    if workspace is None:
+        return None
+    inbox = inbox_service.first_channel_inbox(
+        session, workspace_id=workspace.id, channel_type=ChannelType.webchat.value
+    )
+    return inbox.public_id if inbox is not None else None
 
 
 def _existing_logins(session: Session) -> list[tuple[str, str]]:

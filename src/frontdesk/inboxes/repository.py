@@ -21,6 +21,15 @@ def by_public_id(session: Session, *, public_id: str) -> Inbox | None:
     return session.execute(select(Inbox).where(Inbox.public_id == public_id)).scalar_one_or_none()
 
 
+def first_of_channel(session: Session, *, workspace_id: int, channel_type: str) -> Inbox | None:
+    return session.execute(
+        select(Inbox)
+        .where(Inbox.workspace_id == workspace_id, Inbox.channel_type == channel_type)
+        .order_by(Inbox.id)
+        .limit(1)
+    ).scalar_one_or_none()
+
+
 def list_by_ids(session: Session, *, workspace_id: int, inbox_ids: Iterable[int]) -> list[Inbox]:
     return list(
         session.execute(

@@ -168,6 +168,16 @@ def channel_inbox(session: Session, *, public_id: str) -> ChannelInbox | None:
     return _channel_inbox(inbox) if inbox is not None else None
 
 
+def first_channel_inbox(
+    session: Session, *, workspace_id: int, channel_type: str
+) -> ChannelInbox | None:
+    """The workspace's oldest inbox of a channel."""
+    inbox = repository.first_of_channel(
+        session, workspace_id=workspace_id, channel_type=channel_type
+    )
+    return _channel_inbox(inbox) if inbox is not None else None
+
+
 def channel_inbox_by_id(session: Session, *, workspace_id: int, inbox_id: int) -> ChannelInbox:
     inbox = repository.get(session, workspace_id=workspace_id, inbox_id=inbox_id)
     if inbox is None:

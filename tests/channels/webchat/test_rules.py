@@ -65,6 +65,79 @@ def test_origin_is_checked_against_the_allowed_domains(
     assert rules.origin_allowed(origin, allowed) is ok
 
 
+@pytest.mark.parametrize(
+    ("origin", "base_url", "ok"),
+    [
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000", True),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000/", True),
+        ("https://desk.example", "https://desk.example:443/support/", True),
+        ("https://desk.example:443", "https://DESK.example", True),
+        ("http://[::1]:8000", "http://[::1]:8000", True),
+        ("http://127.0.0.1:8001", "http://127.0.0.1:8000", False),
+        ("https://127.0.0.1:8000", "http://127.0.0.1:8000", False),
+        ("http://localhost:8000", "http://127.0.0.1:8000", False),
+        ("https://desk.example.evil.net", "https://desk.example", False),
+        ("http://desk.example", "https://desk.example", False),
+        ("http://127.0.0.1:99999", "http://127.0.0.1:8000", False),
+        ("null", "http://127.0.0.1:8000", False),
+        (None, "http://127.0.0.1:8000", False),
+        ("", "http://127.0.0.1:8000", False),
+        ("http://127.0.0.1:8000", "not a url", False),
+    ],
+)
+def test_the_desks_own_origin_is_that_of_its_base_url(
+    origin: str | None, base_url: str, ok: bool
+) -> None:
+    assert rules.is_desk_origin(origin, base_url) is ok
+
+
+@pytest.mark.parametrize(
+    ("origin", "referer", "page"),
+    [
+        ("https://shop.example.com", None, "https://shop.example.com"),
+        ("https://shop.example.com", "https://desk.example/x", "https://shop.example.com"),
+        (None, "https://desk.example/widget/preview/p1?x=1#y", "https://desk.example"),
+        (None, "http://127.0.0.1:8000/", "http://127.0.0.1:8000"),
+        (None, "https://user:pw@desk.example/", "https://desk.example"),
+        (None, "javascript:alert(1)", None),
+        (None, "/relative", None),
+        (None, "", None),
+        (None, None, None),
+        ("null", "https://desk.example/", "null"),  # an opaque origin stays one
+    ],
+)
+def test_a_page_without_an_origin_is_known_by_its_referer(
+    origin: str | None, referer: str | None, page: str | None
+) -> None:
+    assert rules.page_origin(origin, referer) == page
+
+
+def test_the_snippet_and_the_preview_address() -> None:
+    assert rules.snippet("https://desk.example/", "p8W-x_1") == (
+        '<script async src="https://desk.example/widget.js" data-inbox="p8W-x_1"></script>'
+    )
+    assert rules.preview_url("https://desk.example/", "p8W-x_1") == (
+        "https://desk.example/widget/preview/p8W-x_1"
+    )
+
+
+@pytest.mark.parametrize(
+    ("header", "language"),
+    [
+        (None, "en"),
+        ("", "en"),
+        ("ru-RU,ru;q=0.9,en-US;q=0.8,en;q=0.7", "ru"),
+        ("de-DE,de;q=0.9,ru;q=0.5,en;q=0.4", "ru"),
+        ("en;q=0.5,ru;q=0.8", "ru"),
+        ("ru;q=0,en", "en"),
+        ("fr", "en"),
+        ("ru;q=bad, en;q=0.1", "en"),
+    ],
+)
+def test_the_preview_speaks_the_browsers_language(header: str | None, language: str) -> None:
+    assert rules.preview_language(header) == language
+
+
 def test_a_visitor_token_is_signed_per_inbox() -> None:
     key = "a" * 32
     token = rules.visitor_token("secret", "inbox1", key)

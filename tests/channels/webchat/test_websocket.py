@@ -254,6 +254,23 @@ async def test_a_site_not_allowed_cannot_open_the_socket(
     assert b"site" in refused.value.response.body
 
 
+async def test_the_desks_own_pages_may_open_the_socket_of_a_chat_limited_to_another_site(
+    live: Live, http: httpx.AsyncClient, sockets: Open
+) -> None:
+    # The inbox allows only shop.example.com; the desk's own origin (its base URL, as on the
+    # chat's preview page) may use it all the same, and a message sent from there arrives.
+    token = await new_visitor(http, live)
+    visitor = await sockets(live.widget_ws(token), origin="http://testserver", name="preview")
+    assert (await visitor.next())["type"] == "ready"
+    await send(visitor, {"type": "message", "client_id": "p-1", "content": "From the preview"})
+    ack = await visitor.next_of("message.ack")
+    assert ack["data"]["content"] == "From the preview"
+    for origin in ("http://testserver:8080", "https://testserver"):
+        with pytest.raises(InvalidStatus) as refused:
+            await sockets(live.widget_ws(token), origin=origin)
+        assert refused.value.response.status_code == 403
+
+
 async def test_a_bad_token_or_inbox_cannot_open_the_socket(
     live: Live, http: httpx.AsyncClient, sockets: Open
 ) -> None:

@@ -2,9 +2,9 @@
 the script at /widget.js, and the endpoints agents and admins use (under /api/v1).
 
 Every widget request names its inbox by public id and is checked against the inbox's allowed
-domains (the Origin header; 403 otherwise), then rate-limited per IP address and, once the
-visitor token says who it is, per visitor. The visitor token travels as
-`Authorization: Bearer <token>` (`?token=` on the websocket)."""
+domains (the Origin header; 403 otherwise; the desk's own pages are always allowed), then
+rate-limited per IP address and, once the visitor token says who it is, per visitor. The
+visitor token travels as `Authorization: Bearer <token>` (`?token=` on the websocket)."""
 
 from __future__ import annotations
 
@@ -20,11 +20,11 @@ from fastapi import APIRouter, FastAPI, Query, Request, WebSocket, WebSocketDisc
 from fastapi.responses import FileResponse, Response
 from pydantic import ValidationError
 from sqlalchemy.exc import IntegrityError
-from starlette.datastructures import UploadFile
+from starlette.datastructures import Headers, UploadFile
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from frontdesk.auth.dependencies import AdminPrincipal, CurrentPrincipal
-from frontdesk.channels.webchat import rules, script, service
+from frontdesk.channels.webchat import preview, rules, script, service
 from frontdesk.channels.webchat.hub import VisitorSocket, frame
 from frontdesk.channels.webchat.runtime import Widget
 from frontdesk.channels.webchat.schemas import (
@@ -78,6 +78,7 @@ def install(app: FastAPI, ctx: AppContext, presence: PresenceTracker) -> Widget:
     app.add_middleware(WidgetCors)
     app.include_router(widget_router)
     app.include_router(router, prefix="/api/v1")
+    app.include_router(preview.router)
     script.mount(app)
     return widget
 
@@ -129,13 +130,22 @@ class WidgetCors:
 
 
 # ------------------------------------------------------------------------------ widget HTTP
+def _site_allowed(headers: Headers, inbox: WidgetInbox, ctx: AppContext) -> bool:
+    """Whether the page a request comes from may use the inbox's chat: a page of one of its
+    allowed domains, or one of the desk's own (the chat's preview), whatever the inbox allows."""
+    origin = rules.page_origin(headers.get("origin"), headers.get("referer"))
+    return rules.origin_allowed(origin, inbox.settings.allowed_domains) or rules.is_desk_origin(
+        origin, ctx.settings.base_url
+    )
+
+
 async def _inbox(request: Request, ctx: AppContext, public_id: str) -> WidgetInbox:
     """The inbox of the request, if this site may use it (403 otherwise), within the IP's
     request budget."""
     widget = _widget(request)
     await widget.limit("request:ip", _address(request))
     inbox = await ctx.db.read(lambda s: service.find_inbox(s, public_id=public_id))
-    if not rules.origin_allowed(request.headers.get("origin"), inbox.settings.allowed_domains):
+    if not _site_allowed(request.headers, inbox, ctx):
         raise Forbidden("this site may not use this chat (not among the inbox's allowed domains)")
     return inbox
 
@@ -524,7 +534,7 @@ async def visitor_socket(websocket: WebSocket, public_id: str) -> None:
     except Problem as exc:
         await _deny(websocket, exc.status, exc.title, exc.detail)
         return
-    if not rules.origin_allowed(websocket.headers.get("origin"), inbox.settings.allowed_domains):
+    if not _site_allowed(websocket.headers, inbox, ctx):
         await _deny(websocket, 403, "Forbidden", "this site may not use this chat")
         return
     key = rules.visitor_of_token(

@@ -1,6 +1,7 @@
-"""The widget's pure rules (no I/O; time is passed in): which sites may embed an inbox, the
-visitor token and identity signatures, rate-limit windows, what a visitor may see and send,
-and how the visitor's browser is described to agents."""
+"""The widget's pure rules (no I/O; time is passed in): which sites may embed an inbox (the
+desk's own pages always may), the snippet and its preview page, the visitor token and identity
+signatures, rate-limit windows, what a visitor may see and send, and how the visitor's browser
+is described to agents."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 # ---------------------------------------------------------------------------- embedding sites
 _LABEL = r"[a-z0-9]([a-z0-9-]*[a-z0-9])?"
@@ -67,6 +68,78 @@ def origin_allowed(origin: str | None, allowed: Sequence[str]) -> bool:
         elif host == name:
             return True
     return False
+
+
+def _origin_parts(url: str) -> tuple[str, str, int] | None:
+    parts = urlsplit(url.strip().lower())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    try:
+        port = parts.port
+    except ValueError:
+        return None
+    return parts.scheme, parts.hostname, port or (443 if parts.scheme == "https" else 80)
+
+
+def page_origin(origin: str | None, referer: str | None) -> str | None:
+    """The origin of the page a widget request comes from: its Origin header. Browsers leave
+    that out of a GET to the page's own origin (the desk's preview page fetching the chat's
+    config and messages); the Referer's origin stands in for it then."""
+    if origin or not referer:
+        return origin
+    parts = urlsplit(referer.strip())
+    host = parts.netloc.rpartition("@")[2]
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return f"{parts.scheme}://{host}"
+
+
+def is_desk_origin(origin: str | None, base_url: str) -> bool:
+    """Whether `origin` is the desk's own (scheme, host and port of its base URL): its own
+    pages, the chat's preview, may always show the chat, whatever sites the inbox allows."""
+    if not origin or origin == "null":
+        return False
+    own = _origin_parts(base_url)
+    return own is not None and _origin_parts(origin) == own
+
+
+# --------------------------------------------------------------------------------- the snippet
+def script_url(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/widget.js"
+
+
+def snippet(base_url: str, public_id: str) -> str:
+    """The tag a site pastes (public ids are URL-safe tokens: nothing here needs escaping)."""
+    return f'<script async src="{script_url(base_url)}" data-inbox="{public_id}"></script>'
+
+
+def preview_url(base_url: str, public_id: str) -> str:
+    """The desk's own page that shows the chat as a visitor sees it (GET /widget/preview/...)."""
+    return f"{base_url.rstrip('/')}/widget/preview/{quote(public_id, safe='')}"
+
+
+PREVIEW_LANGUAGES = ("en", "ru")
+
+
+def preview_language(accept_language: str | None) -> str:
+    """The preview page's language: the browser's most wanted of English and Russian."""
+    best: tuple[float, int, str] | None = None
+    for index, part in enumerate((accept_language or "").split(",")[:50]):
+        tag, _, params = part.strip().partition(";")
+        base = tag.strip().lower().split("-")[0]
+        quality = 1.0
+        for param in params.split(";"):
+            name, _, value = param.strip().partition("=")
+            if name.strip() == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+        if base in PREVIEW_LANGUAGES and quality > 0:
+            candidate = (-quality, index, base)
+            if best is None or candidate < best:
+                best = candidate
+    return best[2] if best else "en"
 
 
 # ------------------------------------------------------------------------ tokens and identity

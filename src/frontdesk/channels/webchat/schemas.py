@@ -274,5 +274,8 @@ class WebchatSetupOut(OutputModel):
     public_id: str
     script_url: str
     snippet: str
+    preview_url: str = Field(
+        description="the desk's page that shows this chat as visitors see it, to try it out"
+    )
     identity_secret: str
     settings: WidgetSettings

@@ -129,6 +129,26 @@ def find_inbox(session: Session, *, public_id: str) -> WidgetInbox:
 
 
 @dataclass(frozen=True)
+class WidgetPreview:
+    """What the preview page says about its chat: no more than the widget shows anyone."""
+
+    public_id: str
+    title: str
+    require_identity: bool
+
+
+def preview(session: Session, *, public_id: str) -> WidgetPreview:
+    """The webchat inbox the preview page shows (404 for any other public id)."""
+    inbox = find_inbox(session, public_id=public_id)
+    found = inboxes.get_inbox(session, principal=_desk(inbox.workspace_id), inbox_id=inbox.id)
+    return WidgetPreview(
+        public_id=inbox.public_id,
+        title=inbox.settings.title or found.name,
+        require_identity=inbox.settings.require_identity,
+    )
+
+
+@dataclass(frozen=True)
 class InboxPeople:
     name: str
     # Who answers this inbox's chats: its members and the members of teams working it.
@@ -985,13 +1005,13 @@ def setup(
             changes={"identity_secret": secret},
             principal=principal,
         )
-    script = f"{base_url.rstrip('/')}/widget.js"
     shown = widget_settings(inbox.settings).model_copy(update={"identity_secret": None})
     return WebchatSetupOut(
         inbox_id=inbox.id,
         public_id=inbox.public_id,
-        script_url=script,
-        snippet=f'<script async src="{script}" data-inbox="{inbox.public_id}"></script>',
+        script_url=rules.script_url(base_url),
+        snippet=rules.snippet(base_url, inbox.public_id),
+        preview_url=rules.preview_url(base_url, inbox.public_id),
         identity_secret=secret,
         settings=shown,
     )
