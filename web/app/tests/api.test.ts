@@ -1,13 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { api, ApiError, csrfToken } from "../src/api";
-
-function answer(status: number, body: unknown, type = "application/json") {
-  return new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { "content-type": type },
-  });
-}
+import { answer } from "./http";
 
 describe("the API client", () => {
   afterEach(() => {
@@ -21,7 +15,7 @@ describe("the API client", () => {
 
   it("sends the CSRF header on unsafe requests only", async () => {
     vi.stubGlobal("document", { cookie: "frontdesk_csrf=tok123" });
-    const fetch = vi.fn().mockResolvedValueOnce(answer(204, undefined));
+    const fetch = vi.fn().mockResolvedValueOnce(answer(204));
     fetch.mockResolvedValueOnce(answer(200, { items: [], next_cursor: null }));
     vi.stubGlobal("fetch", fetch);
 
@@ -39,7 +33,7 @@ describe("the API client", () => {
 
   it("turns a problem+json answer into an ApiError with its detail", async () => {
     const problem = { type: "about:blank", title: "Unauthorized", status: 401, detail: "bad password" };
-    vi.stubGlobal("fetch", vi.fn().mockResolvedValue(answer(401, problem, "application/problem+json")));
+    vi.stubGlobal("fetch", vi.fn().mockResolvedValue(answer(401, problem)));
 
     const error = await api.login("a@example.com", "x").catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ApiError);

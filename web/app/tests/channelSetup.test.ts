@@ -10,20 +10,7 @@ import {
   templatesOf,
   withApproved,
 } from "../src/channelSetupApi";
-
-function stubFetch(status: number, body: unknown) {
-  const fetch = vi.fn().mockResolvedValue(
-    new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json" } }),
-  );
-  vi.stubGlobal("fetch", fetch);
-  vi.stubGlobal("document", { cookie: "frontdesk_csrf=tok" });
-  return fetch;
-}
-
-function sent(fetch: ReturnType<typeof vi.fn>, call = 0) {
-  const [url, init] = fetch.mock.calls[call] as [string, RequestInit];
-  return { url, method: init.method, body: init.body ? (JSON.parse(init.body as string) as unknown) : undefined };
-}
+import { answer, sent, stubFetch } from "./http";
 
 describe("the channel setup form", () => {
   afterEach(() => vi.unstubAllGlobals());
@@ -92,30 +79,30 @@ describe("the channel setup form", () => {
   });
 
   it("saves, tests and connects through the channel's endpoints", async () => {
-    let fetch = stubFetch(200, {});
+    let fetch = stubFetch(answer(200, {}));
     await channelSetupApi.save(8, { group_id: 1 });
     expect(sent(fetch)).toEqual({ url: "/api/v1/inboxes/8/channel", method: "PUT", body: { group_id: 1 } });
-    fetch = stubFetch(200, { ok: true, checks: [], templates: [] });
+    fetch = stubFetch(answer(200, { ok: true, checks: [], templates: [] }));
     await channelSetupApi.check(8, { imap_password: "x" });
     expect(sent(fetch)).toEqual({
       url: "/api/v1/inboxes/8/channel/check",
       method: "POST",
       body: { imap_password: "x" },
     });
-    fetch = stubFetch(200, {});
+    fetch = stubFetch(answer(200, {}));
     await channelSetupApi.connectTelegram(9, "123:abc");
     expect(sent(fetch)).toEqual({
       url: "/api/v1/inboxes/9/telegram/connect",
       method: "POST",
       body: { bot_token: "123:abc" },
     });
-    fetch = stubFetch(201, { id: 10 });
+    fetch = stubFetch(answer(201, { id: 10 }));
     await channelSetupApi.createInbox("Shop VK", "vk");
     expect(sent(fetch).body).toEqual({ name: "Shop VK", channel_type: "vk" });
-    fetch = stubFetch(201, { token: "fdi_x", webhook_url: "http://desk/hooks/api/p/messages" });
+    fetch = stubFetch(answer(201, { token: "fdi_x", webhook_url: "http://desk/hooks/api/p/messages" }));
     expect((await channelSetupApi.newToken(10)).token).toBe("fdi_x");
     expect(sent(fetch)).toMatchObject({ url: "/api/v1/inboxes/10/channel/token", method: "POST" });
-    fetch = stubFetch(201, { secret: "whsec_x" });
+    fetch = stubFetch(answer(201, { secret: "whsec_x" }));
     expect((await channelSetupApi.newWebhookSecret(10)).secret).toBe("whsec_x");
     expect(sent(fetch)).toMatchObject({ url: "/api/v1/inboxes/10/channel/webhook-secret", method: "POST" });
   });

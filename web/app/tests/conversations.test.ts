@@ -5,25 +5,13 @@ import { api, type Conversation } from "../src/api";
 import { defaultFilter } from "../src/listFilter";
 import { PAGE_SIZE, useConversationsStore } from "../src/stores/conversations";
 import { useSessionStore } from "../src/stores/session";
+import { conversation as fixture } from "./fixtures";
 
 function conversation(id: number, lastActivity: string, extra: Partial<Conversation> = {}) {
-  return {
-    id,
-    number: id + 100,
-    inbox_id: 1,
-    contact: { id: id + 500, name: `Contact ${id}`, email: null, phone: null },
-    subject: "",
-    status: "open",
-    priority: "normal",
-    type: "question",
-    assignee_id: null,
-    team_id: null,
-    labels: [],
-    last_activity_at: lastActivity,
-    waiting_since: null,
-    message_count: 1,
-    ...extra,
-  } satisfies Conversation;
+  const contact = { id: id + 500, name: `Contact ${id}`, email: null, phone: null };
+  const found = fixture({ id, number: id + 100, contact, last_activity_at: lastActivity, message_count: 1, ...extra });
+  // Spread into a plain object type: an event carries its data as a record.
+  return { ...found };
 }
 
 async function loaded(...items: Conversation[]) {

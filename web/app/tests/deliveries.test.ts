@@ -17,26 +17,7 @@ import {
   type JobTarget,
 } from "../src/deliveriesApi";
 import en from "../src/locales/en";
-
-function answer(status: number, body?: unknown) {
-  return new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
-  });
-}
-
-function stubFetch(...answers: Response[]) {
-  const fetch = vi.fn();
-  for (const a of answers) fetch.mockResolvedValueOnce(a);
-  vi.stubGlobal("fetch", fetch);
-  vi.stubGlobal("document", { cookie: "frontdesk_csrf=tok" });
-  return fetch;
-}
-
-function sent(fetch: ReturnType<typeof vi.fn>, call = 0) {
-  const [url, init] = fetch.mock.calls[call] as [string, RequestInit];
-  return { url, method: init.method, headers: init.headers as Record<string, string> };
-}
+import { answer, headersSent, sent, stubFetch } from "./http";
 
 const telegram: JobTarget = {
   inbox_id: 4,
@@ -72,7 +53,7 @@ describe("the calls", () => {
     expect(message.delivery_status).toBe("pending");
     const call = sent(fetch);
     expect([call.url, call.method]).toEqual(["/api/v1/conversations/12/messages/99/retry", "POST"]);
-    expect(call.headers["X-CSRF-Token"]).toBe("tok");
+    expect(headersSent(fetch)["X-CSRF-Token"]).toBe("tok");
   });
 
   it("lists the dead jobs page by page, counts, and redelivers", async () => {

@@ -10,27 +10,14 @@ import {
   toQuery,
   type ListFilter,
 } from "../src/listFilter";
+import { conversation as fixture } from "./fixtures";
 
 const ME = 7;
 
+/** Conversation 1 (#101) of Ivan, open and unassigned; `extra` overrides fields. */
 function conversation(extra: Partial<Conversation> = {}): Conversation {
-  return {
-    id: 1,
-    number: 101,
-    inbox_id: 1,
-    contact: { id: 5, name: "Ivan", email: null, phone: null },
-    subject: "",
-    status: "open",
-    priority: "normal",
-    type: "question",
-    assignee_id: null,
-    team_id: null,
-    labels: [],
-    last_activity_at: "2026-11-22T14:00:00Z",
-    waiting_since: null,
-    message_count: 1,
-    ...extra,
-  };
+  const contact = { id: 5, name: "Ivan", email: null, phone: null };
+  return fixture({ id: 1, number: 101, contact, message_count: 1, ...extra });
 }
 
 function filter(change: Partial<ListFilter> = {}): ListFilter {

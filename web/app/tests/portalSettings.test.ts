@@ -12,21 +12,7 @@ import {
   withField,
   without,
 } from "../src/portalSettingsApi";
-
-function answer(status: number, body?: unknown) {
-  return new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
-  });
-}
-
-function stubFetch(...answers: Response[]) {
-  const fetch = vi.fn();
-  for (const a of answers) fetch.mockResolvedValueOnce(a);
-  vi.stubGlobal("fetch", fetch);
-  vi.stubGlobal("document", { cookie: "frontdesk_csrf=tok" });
-  return fetch;
-}
+import { answer, sent, stubFetch } from "./http";
 
 function definition(id: number, key: string, applies_to: "contact" | "conversation"): AttributeDefinition {
   return { id, applies_to, key, label: key.toUpperCase(), value_type: "text", options: [] };
@@ -95,10 +81,9 @@ describe("the portal settings form", () => {
     const fetch = stubFetch(answer(200, setup), answer(200, { id: 12, settings: { fields: [] } }));
     expect(await portalSettingsApi.setup(12)).toEqual(setup);
     await portalSettingsApi.save(12, { fields: [{ key: "a", required: true }] });
-    const [url, init] = fetch.mock.calls[0] as [string, RequestInit];
-    expect([url, init.method]).toEqual(["/api/v1/inboxes/12/channel", "GET"]);
-    const [saveUrl, saveInit] = fetch.mock.calls[1] as [string, RequestInit];
-    expect([saveUrl, saveInit.method]).toEqual(["/api/v1/inboxes/12", "PATCH"]);
-    expect(JSON.parse(saveInit.body as string)).toEqual({ settings: { fields: [{ key: "a", required: true }] } });
+    const [read, saved] = [sent(fetch, 0), sent(fetch, 1)];
+    expect([read.url, read.method]).toEqual(["/api/v1/inboxes/12/channel", "GET"]);
+    expect([saved.url, saved.method]).toEqual(["/api/v1/inboxes/12", "PATCH"]);
+    expect(saved.body).toEqual({ settings: { fields: [{ key: "a", required: true }] } });
   });
 });

@@ -13,30 +13,7 @@ import {
   type Delivery,
   type Webhook,
 } from "../src/webhooksApi";
-
-function answer(status: number, body?: unknown) {
-  return new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
-  });
-}
-
-function stubFetch(...answers: Response[]) {
-  const fetch = vi.fn();
-  for (const a of answers) fetch.mockResolvedValueOnce(a);
-  vi.stubGlobal("fetch", fetch);
-  vi.stubGlobal("document", { cookie: "frontdesk_csrf=tok" });
-  return fetch;
-}
-
-function sent(fetch: ReturnType<typeof vi.fn>, call = 0) {
-  const [url, init] = fetch.mock.calls[call] as [string, RequestInit];
-  return {
-    url,
-    method: init.method,
-    body: init.body === undefined ? undefined : (JSON.parse(init.body as string) as unknown),
-  };
-}
+import { answer, sent, stubFetch } from "./http";
 
 const hook: Webhook = {
   id: 3,

@@ -11,6 +11,7 @@ import {
   widgetSettingsApi,
   type WidgetSettings,
 } from "../src/widgetSettingsApi";
+import { answer, sent, stubFetch } from "./http";
 
 const stored: WidgetSettings = {
   title: "Shop chat",
@@ -26,30 +27,6 @@ const stored: WidgetSettings = {
   reply_time: "hour",
   website: "https://shop.example.com",
 };
-
-function answer(status: number, body?: unknown) {
-  return new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { "content-type": status >= 400 ? "application/problem+json" : "application/json" },
-  });
-}
-
-function stubFetch(...answers: Response[]) {
-  const fetch = vi.fn();
-  for (const a of answers) fetch.mockResolvedValueOnce(a);
-  vi.stubGlobal("fetch", fetch);
-  vi.stubGlobal("document", { cookie: "frontdesk_csrf=tok" });
-  return fetch;
-}
-
-function sent(fetch: ReturnType<typeof vi.fn>, call = 0) {
-  const [url, init] = fetch.mock.calls[call] as [string, RequestInit];
-  return {
-    url,
-    method: init.method,
-    body: init.body === undefined ? undefined : (JSON.parse(init.body as string) as unknown),
-  };
-}
 
 describe("the widget settings form", () => {
   afterEach(() => vi.unstubAllGlobals());
