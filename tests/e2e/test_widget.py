@@ -462,6 +462,12 @@ def test_an_admin_sets_up_the_widget_in_the_agent_app(
         f'<script async src="http://testserver/widget.js" data-inbox="{inbox["public_id"]}">'
         "</script>"
     )
+    # And a page of the desk's to try the chat on, opened beside the settings.
+    preview = form.get_by_test_id("webchat-preview")
+    expect(preview).to_have_attribute(
+        "href", f"http://testserver/widget/preview/{inbox['public_id']}"
+    )
+    expect(preview).to_have_attribute("target", "_blank")
     secret = form.get_by_test_id("webchat-secret")
     expect(secret).not_to_have_value(inbox["identity_secret"])
     form.get_by_test_id("webchat-secret-show").click()

@@ -40,6 +40,8 @@ export interface WebchatSetup {
   script_url: string;
   /** The tag to paste into the site. */
   snippet: string;
+  /** A page of the desk's with the snippet on it, to try the chat without a site. */
+  preview_url: string;
   /** Shown to admins only: the host site signs its users' ids with it. */
   identity_secret: string;
   settings: WidgetSettings;

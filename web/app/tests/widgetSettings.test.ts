@@ -68,7 +68,7 @@ describe("the widget settings form", () => {
   });
 
   it("reads the setup, saves the whole settings object and makes a new secret", async () => {
-    const setup = { inbox_id: 8, public_id: "p8", script_url: "", snippet: "<script>", identity_secret: "s", settings: stored };
+    const setup = { inbox_id: 8, public_id: "p8", script_url: "", snippet: "<script>", preview_url: "", identity_secret: "s", settings: stored };
     const fetch = stubFetch(answer(200, setup), answer(200, {}), answer(200, setup));
     expect(await widgetSettingsApi.setup(8)).toEqual(setup);
     await widgetSettingsApi.save(8, stored);
